@@ -1,0 +1,91 @@
+/*
+ * capture.h - the capture layer: live interfaces and saved captures
+ * through libpcap, the -w savefile, replay pacing on the packets' own
+ * clock, and the poll() loop the view sits on.
+ */
+#ifndef SYNSCOPE_CAPTURE_H
+#define SYNSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synscope/engine.h"
+
+/* Exit statuses of the program (documented in synscope(1)). */
+enum ss_exit {
+	SS_EXIT_OK = 0,
+	SS_EXIT_ERROR = 1,	/* cannot open or read input, capture error */
+	SS_EXIT_USAGE = 2,	/* bad option, value or filter expression */
+	SS_EXIT_TRUNCATED = 3,	/* input ended in a truncated or corrupt record */
+};
+
+struct ss_capture_opts {
+	const char	*iface;		/* -i; NULL for a file */
+	const char	*file;		/* -r; "-" for standard input */
+	const char	*filter;	/* BPF expression, NULL for none */
+	const char	*write_file;	/* -w; "-" for standard output */
+	int		 snaplen;	/* -s; 0 for the default */
+	bool		 promisc;	/* false with -p */
+	bool		 immediate;	/* deliver packets at once (live) */
+	int		 buffer_kib;	/* -B; 0 for libpcap's default */
+	uint64_t	 count;		/* -c; 0 for no limit */
+};
+
+struct ss_capture;
+
+/*
+ * Open a capture.  On failure returns NULL, writes one line (without the
+ * program name) to err, and sets *status to the exit status to use.
+ * Warnings from pcap_activate go to warn (empty when none).
+ */
+struct ss_capture *ss_capture_open(const struct ss_capture_opts *,
+		    char *err, size_t errlen, char *warn, size_t warnlen,
+		    int *status);
+void		 ss_capture_close(struct ss_capture *);
+
+bool		 ss_capture_is_live(const struct ss_capture *);
+int		 ss_capture_linktype(const struct ss_capture *);
+const char	*ss_capture_source(const struct ss_capture *);
+/* Packets read so far. */
+uint64_t	 ss_capture_packets(const struct ss_capture *);
+/* Kernel and interface drops into st (live captures). */
+void		 ss_capture_drops(struct ss_capture *, struct ss_stats *st);
+/* Flush the -w file. */
+void		 ss_capture_flush(struct ss_capture *);
+
+/* How the loop runs. */
+struct ss_loop {
+	struct ss_capture *cap;
+	struct ss_engine  *eng;
+	double		 speed;		/* replay: 0 as fast as possible */
+	bool		 paused;	/* replay: hold packets */
+	uint64_t	 step_packets;	/* replay while paused: apply n */
+	bool		 step_state;	/* ... or up to the next state change */
+	int		 key_fd;	/* -1: no keyboard */
+	int		 tick_ms;	/* on_tick period; 0 none */
+	void		(*on_key)(void *ctx);
+	void		(*on_tick)(void *ctx);
+	/* after each batch; returns false to stop (e.g. output closed) */
+	bool		(*on_batch)(void *ctx);
+	void		*ctx;
+	bool		 stop;		/* set by hooks to end the loop */
+	bool		 eof;		/* input is finished */
+	/* status after the run */
+	int		 status;	/* enum ss_exit */
+	char		 err[256];	/* why status is not OK */
+	/* replay position */
+	uint64_t	 pkt_ns;	/* packet time of the last packet */
+};
+
+/* Install SIGINT/SIGTERM/SIGHUP handlers writing to a self-pipe. */
+int		 ss_signals_init(void);
+/* Has a terminating signal arrived? */
+bool		 ss_signal_pending(void);
+/* SIGWINCH seen since the last call? */
+bool		 ss_winch_pending(void);
+
+/* Run until the input ends, -c is reached, a signal, or stop is set. */
+int		 ss_loop_run(struct ss_loop *);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * engine.h - the core pipeline: decode -> flow table -> trackers -> events
+ * -> sinks.  No curses and no I/O here: sinks receive packets and events
+ * and do their own output.  All timers run on packet time, so replaying a
+ * capture gives the same events every time.
+ */
+#ifndef SYNSCOPE_ENGINE_H
+#define SYNSCOPE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synscope/decode.h"
+#include "synscope/flow.h"
+
+/* Counters of the whole run (the "stats" record). */
+struct ss_stats {
+	uint64_t	packets;	/* frames handed to the engine */
+	uint64_t	bytes;		/* their wire length */
+	uint64_t	tcp;		/* outermost transport header is TCP */
+	uint64_t	udp;
+	uint64_t	icmp;		/* ICMP and ICMPv6 */
+	uint64_t	other;		/* anything else (incl. non-IP) */
+	uint64_t	ipv4, ipv6;
+	uint64_t	fragments;	/* later IP fragments (never parsed) */
+	uint64_t	truncated;
+	uint64_t	malformed;
+	uint64_t	reason[SS_R_COUNT];	/* per named reason */
+	uint64_t	flows[3];	/* flows created: tcp, udp, icmp */
+	uint64_t	evictions;	/* flows evicted, table full */
+	uint64_t	expired;	/* flows ended by idle timeout */
+	uint64_t	drops;		/* kernel drops (pcap_stats), set by capture */
+	uint64_t	ifdrops;	/* interface drops, set by capture */
+	uint64_t	first_ns, last_ns;
+};
+
+/* What an event reports. */
+enum ss_event_type {
+	SS_EV_FLOW_NEW = 0,	/* a flow was created */
+	SS_EV_FLOW_END,		/* a flow left the table */
+	SS_EV_STATE,		/* an endpoint changed state */
+	SS_EV_ANOMALY,		/* an anomaly was noticed */
+	SS_EV_ICMP_ERROR,	/* an ICMP error quoted a tracked flow */
+	SS_EV_COUNT
+};
+
+struct ss_event {
+	uint8_t		type;		/* enum ss_event_type */
+	uint8_t		side;		/* 0 originator, 1 responder */
+	uint8_t		old_state;	/* SS_EV_STATE */
+	uint8_t		new_state;
+	uint16_t	rule;		/* engine rule id (explanations) */
+	uint16_t	anomaly;	/* SS_EV_ANOMALY: enum ss_anomaly */
+	uint64_t	ts_ns;
+	const struct ss_flow   *flow;
+	const struct ss_packet *pkt;	/* NULL for timer events */
+};
+
+/*
+ * A sink: output formats and the view implement some of these; any may be
+ * NULL.  packet() is called once per frame after the trackers ran, with
+ * the events that frame caused; event() is called for events no frame
+ * caused (timers, end of capture) and for flow starts and ends.
+ */
+struct ss_sink {
+	void	 (*packet)(void *ctx, const struct ss_packet *,
+		    const struct ss_flow *, int side,
+		    const struct ss_event *evs, size_t nevs);
+	void	 (*event)(void *ctx, const struct ss_event *);
+	void	 (*finish)(void *ctx, const struct ss_stats *);
+	void	 *ctx;
+};
+
+struct ss_engine_config {
+	uint32_t	max_flows;	/* --max-flows */
+	uint64_t	tcp_timeout_ns;	/* idle established connections */
+	uint64_t	halfopen_timeout_ns;
+	uint64_t	time_wait_ns;	/* --time-wait (2MSL) */
+	uint64_t	close_linger_ns;/* how long CLOSED/reset flows stay */
+	uint64_t	udp_timeout_ns;	/* --udp-timeout */
+	uint64_t	icmp_timeout_ns;
+	uint64_t	seed[2];	/* flow hash key; zero: random */
+};
+
+/* Defaults: 1 M-flow table, Linux-like TIME-WAIT, Zeek-like UDP timeout. */
+void		 ss_engine_config_defaults(struct ss_engine_config *);
+
+#define SS_MAX_SINKS 4
+#define SS_MAX_PKT_EVENTS 16
+
+struct ss_engine {
+	struct ss_engine_config cfg;
+	struct ss_flow_table   *ft;
+	struct ss_stats		stats;
+	struct ss_sink		sinks[SS_MAX_SINKS];
+	size_t			nsinks;
+	/* events caused by the frame being processed */
+	struct ss_event		evs[SS_MAX_PKT_EVENTS];
+	size_t			nevs;
+	uint64_t		now_ns;	/* packet clock */
+};
+
+struct ss_engine *ss_engine_new(const struct ss_engine_config *);
+void		 ss_engine_free(struct ss_engine *);
+int		 ss_engine_add_sink(struct ss_engine *, const struct ss_sink *);
+
+/* Feed one captured frame. */
+void		 ss_engine_frame(struct ss_engine *, int linktype,
+		    uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+		    uint32_t wirelen);
+
+/* Advance the packet clock without a frame (expires timers). */
+void		 ss_engine_advance(struct ss_engine *, uint64_t now_ns);
+
+/* End of input: write out every remaining flow, then finish() sinks. */
+void		 ss_engine_finish(struct ss_engine *);
+
+/* Record an event caused by the current frame (trackers use this). */
+void		 ss_engine_emit(struct ss_engine *, const struct ss_event *);
+
+#endif /* SYNSCOPE_ENGINE_H */

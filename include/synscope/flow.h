@@ -1,0 +1,196 @@
+/*
+ * flow.h - the flow table: one record per TCP connection, UDP flow or
+ * ICMP exchange, found in O(1) from either direction.
+ *
+ * The key is canonical (the lower address/port first) so both directions
+ * hash alike; a flow remembers which side is its originator.  The hash is
+ * SipHash-1-3 with a per-run random key, so crafted traffic cannot aim at
+ * one chain.  Records live in a bounded pool (--max-flows); when it is full
+ * the least recently seen flow of the cheapest class (half-open first) is
+ * evicted and counted.  Idle timeouts run on packet time, per class, from
+ * one LRU list per class so that expiry costs O(1) per packet.
+ */
+#ifndef SYNSCOPE_FLOW_H
+#define SYNSCOPE_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synscope/decode.h"
+#include "synscope/tcp.h"
+
+#define SS_NIL UINT32_MAX	/* "no record" in index links */
+#define SS_FC_FREE 0xff	/* fclass of a free pool slot */
+
+/* Canonical flow key: 40 bytes, no padding holes (compared with memcmp). */
+struct ss_flow_key {
+	struct ss_addr	lo;	/* the lower (address, port) endpoint */
+	struct ss_addr	hi;
+	uint16_t	lo_port;
+	uint16_t	hi_port;
+	uint8_t		proto;	/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP(V6) */
+	uint8_t		family;	/* 4 or 6 */
+	uint8_t		pad[2];
+};
+
+/*
+ * Timeout classes: each has its own LRU list and idle timeout.  Under
+ * memory pressure the classes are evicted in this order.
+ */
+enum ss_flow_class {
+	SS_FC_TCP_HALFOPEN = 0,	/* a SYN seen, no answer yet */
+	SS_FC_TCP_CLOSED,	/* reset, or both ends CLOSED: lingers briefly */
+	SS_FC_TCP_TIMEWAIT,	/* an end in TIME-WAIT: 2MSL on packet time */
+	SS_FC_ICMP,
+	SS_FC_UDP,
+	SS_FC_TCP_OPEN,		/* everything else TCP */
+	SS_FC_COUNT
+};
+
+/* Per-direction counters; [0] is the originator's, [1] the responder's. */
+struct ss_flow_dir {
+	uint64_t	pkts;
+	uint64_t	bytes;		/* transport payload bytes */
+	uint64_t	ip_bytes;	/* IP bytes (headers included) */
+};
+
+/* UDP (and ICMP) pseudo-state. */
+enum ss_udp_state {
+	SS_UDP_NEW = 0,		/* only the originator has sent */
+	SS_UDP_REPLIED,		/* both sides have sent */
+	SS_UDP_REJECTED,	/* answered by an ICMP unreachable */
+	SS_UDP_CLOSED,		/* idle timeout passed */
+};
+
+struct ss_udp_flow {
+	uint8_t		state;		/* enum ss_udp_state */
+	uint8_t		icmp_errors;	/* ICMP errors quoting this flow (saturating) */
+	uint8_t		hist_seen[2];	/* Zeek history letters recorded */
+	char		history[8];
+};
+
+/* Why a flow left the table (for the record and the stats). */
+enum ss_flow_end {
+	SS_END_NONE = 0,
+	SS_END_CLOSED,		/* closed, TIME-WAIT over, or reset */
+	SS_END_IDLE,		/* idle timeout */
+	SS_END_EVICTED,		/* table full */
+	SS_END_REUSED,		/* a new connection took its 4-tuple */
+	SS_END_EXIT,		/* end of capture or program */
+};
+
+struct ss_flow {
+	struct ss_flow_key key;
+	uint32_t	hnext;		/* hash chain */
+	uint32_t	lru_prev;	/* per-class LRU list, newest at head */
+	uint32_t	lru_next;
+	uint8_t		fclass;		/* enum ss_flow_class */
+	uint8_t		orig_is_lo;	/* the originator is key.lo */
+	uint8_t		end;		/* enum ss_flow_end, when ending */
+	uint8_t		flipped;	/* originator changed after creation */
+	uint32_t	self;		/* own pool index */
+	uint64_t	id;		/* stream number, per protocol, from 0 */
+	uint64_t	first_ns;
+	uint64_t	last_ns;
+	struct ss_flow_dir d[2];
+	union {
+		struct ss_tcp_conn tcp;
+		struct ss_udp_flow udp;
+	} u;
+};
+
+/* Endpoint of a flow as seen from the originator: 0 orig, 1 resp. */
+static inline const struct ss_addr *
+ss_flow_addr(const struct ss_flow *f, int side)
+{
+	return (side == 0) == (f->orig_is_lo != 0) ? &f->key.lo : &f->key.hi;
+}
+
+static inline uint16_t
+ss_flow_port(const struct ss_flow *f, int side)
+{
+	return (side == 0) == (f->orig_is_lo != 0) ? f->key.lo_port :
+	    f->key.hi_port;
+}
+
+struct ss_flow_table;
+
+/* Called with each flow about to be freed (expired, evicted, reused). */
+typedef void	(*ss_flow_end_fn)(void *ctx, struct ss_flow *f);
+
+struct ss_flow_table_config {
+	uint32_t	max_flows;		/* pool bound */
+	uint64_t	timeout_ns[SS_FC_COUNT];/* idle timeout per class */
+	uint64_t	seed[2];		/* hash key; zero: random */
+};
+
+struct ss_flow_table *ss_flow_table_new(const struct ss_flow_table_config *);
+void		 ss_flow_table_free(struct ss_flow_table *);
+void		 ss_flow_table_set_end_cb(struct ss_flow_table *,
+		    ss_flow_end_fn, void *ctx);
+
+/*
+ * Build the canonical key of a packet's flow; *from_lo is set when the
+ * packet was sent by key.lo.  Returns false for packets that are not
+ * tracked as flows (not TCP/UDP/ICMP, later fragments, undecoded).
+ */
+bool		 ss_flow_key_of(const struct ss_packet *, struct ss_flow_key *,
+		    bool *from_lo);
+
+/* Hash of a key under the table's secret. */
+uint64_t	 ss_flow_hash(const struct ss_flow_table *,
+		    const struct ss_flow_key *);
+
+/* Find a flow; NULL when absent.  Does not touch its LRU position. */
+struct ss_flow	*ss_flow_lookup(struct ss_flow_table *,
+		    const struct ss_flow_key *, uint64_t hash);
+
+/*
+ * Create a flow (the key must be absent).  Evicts the least recently seen
+ * flow of the cheapest class when the table is full.  The new record is
+ * zeroed but for its key, class, timestamps and id.
+ */
+struct ss_flow	*ss_flow_create(struct ss_flow_table *,
+		    const struct ss_flow_key *, uint64_t hash, uint64_t now_ns,
+		    uint8_t fclass);
+
+/* Mark a flow seen at now_ns and move it to the head of class fclass. */
+void		 ss_flow_touch(struct ss_flow_table *, struct ss_flow *,
+		    uint64_t now_ns, uint8_t fclass);
+
+/* Remove a flow now, calling the end callback with reason why. */
+void		 ss_flow_remove(struct ss_flow_table *, struct ss_flow *,
+		    enum ss_flow_end why);
+
+/*
+ * Expire flows idle for longer than their class timeout at now_ns.  At
+ * most limit flows are expired per call (0: no limit).  Returns how many.
+ */
+size_t		 ss_flow_expire(struct ss_flow_table *, uint64_t now_ns,
+		    size_t limit);
+
+/* Remove every flow (end of capture), oldest first. */
+void		 ss_flow_flush(struct ss_flow_table *, enum ss_flow_end why);
+
+/* Number of flows in the table, in all and per class. */
+size_t		 ss_flow_count(const struct ss_flow_table *);
+size_t		 ss_flow_class_count(const struct ss_flow_table *,
+		    enum ss_flow_class);
+
+/* Flows evicted because the table was full. */
+uint64_t	 ss_flow_evictions(const struct ss_flow_table *);
+
+/* Next stream number for a protocol (tcp.stream / udp.stream style). */
+uint64_t	 ss_flow_next_id(struct ss_flow_table *, uint8_t proto);
+
+/*
+ * Iterate over live flows: start with *cursor = 0; returns NULL at the end.
+ * The order is the pool order.  Safe while no flow is created or removed.
+ */
+struct ss_flow	*ss_flow_iter(struct ss_flow_table *, uint32_t *cursor);
+
+/* Bytes of memory held by the table (pool and buckets). */
+size_t		 ss_flow_table_memory(const struct ss_flow_table *);
+
+#endif /* SYNSCOPE_FLOW_H */

@@ -1,0 +1,65 @@
+/*
+ * fmt.h - an output buffer over a file descriptor and the formatting of
+ * numbers, times, addresses and untrusted text into it.
+ *
+ * Nothing from a packet reaches a terminal or a log unescaped: text goes
+ * through wbuf_text() (printable ASCII only, the rest as \xNN) or
+ * wbuf_json_str() (JSON escaping).
+ */
+#ifndef SYNSCOPE_FMT_H
+#define SYNSCOPE_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synscope/decode.h"
+
+struct ss_wbuf {
+	int	 fd;
+	int	 err;		/* errno of the first failed write; 0 */
+	size_t	 len;
+	size_t	 cap;
+	char	*buf;
+	bool	 line_flush;	/* flush at every line end (interactive) */
+};
+
+/* An in-memory buffer (fd -1) grows; one over a descriptor flushes. */
+int	 wbuf_init(struct ss_wbuf *, int fd, size_t cap);
+void	 wbuf_free(struct ss_wbuf *);
+int	 wbuf_flush(struct ss_wbuf *);
+/* Forget the buffered bytes (in-memory use). */
+void	 wbuf_reset(struct ss_wbuf *);
+/* NUL-terminated view of an in-memory buffer. */
+const char *wbuf_cstr(struct ss_wbuf *);
+
+void	 wbuf_mem(struct ss_wbuf *, const void *, size_t);
+void	 wbuf_str(struct ss_wbuf *, const char *);
+void	 wbuf_char(struct ss_wbuf *, char);
+void	 wbuf_u64(struct ss_wbuf *, uint64_t);
+void	 wbuf_i64(struct ss_wbuf *, int64_t);
+/* End a line: newline, and a flush when line_flush is set. */
+void	 wbuf_eol(struct ss_wbuf *);
+/* printf into the buffer (not for hot paths). */
+void	 wbuf_printf(struct ss_wbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Seconds with six decimals: "1331904000.123456". */
+void	 wbuf_ts(struct ss_wbuf *, uint64_t ns);
+/* A duration in seconds with six decimals: "0.000123". */
+void	 wbuf_dur(struct ss_wbuf *, uint64_t ns);
+/* An address in its usual text form (IPv6 compressed, RFC 5952). */
+void	 wbuf_addr(struct ss_wbuf *, int family, const struct ss_addr *);
+/* Untrusted bytes as printable ASCII, others as \xNN. */
+void	 wbuf_text(struct ss_wbuf *, const void *, size_t);
+/* A JSON string, quotes included, from UTF-8-agnostic bytes. */
+void	 wbuf_json_str(struct ss_wbuf *, const char *, size_t);
+
+/* Address to text in a caller buffer (at least 46 bytes). */
+char	*ss_addr_str(int family, const struct ss_addr *, char *, size_t);
+/* Flags as tcpdump prints them: "S.", "F.", "R", "P.", "." */
+char	*ss_tcp_flags_str(uint16_t flags, char *, size_t);
+
+#define SS_ADDRSTRLEN 46
+
+#endif

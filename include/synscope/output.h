@@ -1,0 +1,64 @@
+/*
+ * output.h - the non-interactive output formats, each a sink of the
+ * engine writing to a descriptor:
+ *
+ *   events  one tcpdump-like line per packet, plus lines for flow events
+ *   json    JSON Lines: one object per event, then a "stats" record
+ *   conn    JSON Lines: one Zeek-style conn record per flow as it ends
+ *   zeek    the same records as a Zeek conn.log (TSV with # headers)
+ *
+ * doc/output.md documents every line and field.
+ */
+#ifndef SYNSCOPE_OUTPUT_H
+#define SYNSCOPE_OUTPUT_H
+
+#include <stdbool.h>
+
+#include "synscope/engine.h"
+#include "synscope/fmt.h"
+
+enum ss_format {
+	SS_FMT_EVENTS = 0,
+	SS_FMT_JSON,
+	SS_FMT_CONN,
+	SS_FMT_ZEEK,
+	SS_FMT_VIEW,		/* the ncurses view (not a sink here) */
+};
+
+struct ss_output_opts {
+	bool	explain;	/* --explain: RFC rule under state changes */
+	bool	quiet_packets;	/* events: flow events only */
+	bool	stats;		/* events/conn/zeek: stats at the end (stderr) */
+};
+
+/* Parse a format name; -1 if unknown. */
+int	 ss_format_parse(const char *);
+
+/* Make the sink of a format writing into w (which it does not own). */
+int	 ss_output_sink(enum ss_format, struct ss_wbuf *w,
+	    const struct ss_output_opts *, struct ss_sink *out);
+/* The sinks of each format (ss_output_sink picks one). */
+int	 ss_output_events(struct ss_wbuf *, const struct ss_output_opts *,
+	    struct ss_sink *);
+int	 ss_output_json(struct ss_wbuf *, const struct ss_output_opts *,
+	    struct ss_sink *);
+int	 ss_output_conn(struct ss_wbuf *, const struct ss_output_opts *,
+	    bool zeek_tsv, struct ss_sink *);
+
+/* Release what ss_output_sink allocated. */
+void	 ss_output_free(struct ss_sink *);
+
+/* Zeek-compatible connection uid ("C" + 17 base-62 digits), stable. */
+void	 ss_flow_uid(const struct ss_flow *, char buf[20]);
+
+/* Text of a flow end reason ("idle", "evicted", ...). */
+const char *ss_flow_end_name(uint8_t);
+
+/* Format one packet line (the events format) into w, without newline. */
+void	 ss_format_packet(struct ss_wbuf *w, const struct ss_packet *,
+	    const struct ss_flow *, int side);
+
+/* Write the stats record as one JSON line. */
+void	 ss_write_stats_json(struct ss_wbuf *w, const struct ss_stats *);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * udp.h - trackers below the engine: TCP connections, UDP flows and ICMP
+ * exchanges.  Each takes one packet of its flow and returns the flow's
+ * timeout class.
+ */
+#ifndef SYNSCOPE_UDP_H
+#define SYNSCOPE_UDP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synscope/engine.h"
+
+/* TCP (tcp_state.c) */
+bool	 ss_tcp_sender_is_orig(const struct ss_packet *);
+bool	 ss_tcp_starts_new(const struct ss_engine *, const struct ss_flow *,
+	    const struct ss_packet *, int side);
+uint8_t	 ss_tcp_segment(struct ss_engine *, struct ss_flow *,
+	    const struct ss_packet *, int side);
+void	 ss_tcp_end(struct ss_engine *, struct ss_flow *);
+uint32_t ss_tcp_rel(const struct ss_flow *, int side, uint32_t seq);
+bool	 ss_tcp_rel_known(const struct ss_flow *, int side);
+
+/* UDP and ICMP (udp.c) */
+bool	 ss_udp_sender_is_orig(const struct ss_packet *);
+uint8_t	 ss_udp_packet(struct ss_engine *, struct ss_flow *,
+	    const struct ss_packet *, int side);
+uint8_t	 ss_icmp_packet(struct ss_engine *, struct ss_flow *,
+	    const struct ss_packet *, int side);
+void	 ss_udp_icmp_error(struct ss_engine *, struct ss_flow *,
+	    const struct ss_packet *);
+const char *ss_udp_state_name(uint8_t);
+
+#endif

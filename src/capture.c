@@ -1,0 +1,644 @@
+/*
+ * capture.c - libpcap capture and replay, and the poll() loop.
+ *
+ * Live: pcap_create -> options -> pcap_activate (a positive status is a
+ * warning, a negative one an error), non-blocking, its selectable fd in
+ * one poll() with the keyboard and a signal self-pipe, drained with
+ * pcap_dispatch (as libpcap's selpolltest does).
+ *
+ * Files: pcap and pcapng (nanosecond too) from a path or standard input.
+ * Replay is paced on the packets' own clock at any speed; at speed 0 and
+ * with nothing interactive, packets are read in large batches.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "synscope/capture.h"
+
+struct ss_capture {
+	pcap_t		*p;
+	pcap_dumper_t	*dumper;
+	int		 linktype;
+	bool		 live;
+	bool		 nano;
+	uint64_t	 count;
+	uint64_t	 npkts;
+	char		 source[256];
+	/* replay: a packet read but not yet applied */
+	bool		 have_pending;
+	struct pcap_pkthdr pending_hdr;
+	const u_char	*pending_data;
+};
+
+static int sig_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t sig_term;
+static volatile sig_atomic_t sig_winch;
+
+/* Signal handler: note the signal, wake poll(). */
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	char c = (char)sig;
+
+	if (sig == SIGWINCH)
+		sig_winch = 1;
+	else
+		sig_term = sig;
+	if (sig_pipe[1] >= 0)
+		(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+/* Install the handlers and the self-pipe. */
+int
+ss_signals_init(void)
+{
+	struct sigaction sa;
+	int i;
+
+	if (sig_pipe[0] < 0) {
+		if (pipe(sig_pipe) != 0)
+			return -1;
+		for (i = 0; i < 2; i++) {
+			fcntl(sig_pipe[i], F_SETFL,
+			    fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+			fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return 0;
+}
+
+/* Has SIGINT, SIGTERM or SIGHUP arrived? */
+bool
+ss_signal_pending(void)
+{
+	return sig_term != 0;
+}
+
+/* Has the window size changed since the last call? */
+bool
+ss_winch_pending(void)
+{
+	if (!sig_winch)
+		return false;
+	sig_winch = 0;
+	return true;
+}
+
+/* Drain the self-pipe. */
+static void
+drain_sig_pipe(void)
+{
+	char buf[64];
+
+	while (read(sig_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Open a live interface. */
+static pcap_t *
+open_live(const struct ss_capture_opts *o, char *err, size_t errlen,
+    char *warn, size_t warnlen, int *status)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+	int rc;
+
+	p = pcap_create(o->iface, ebuf);
+	if (p == NULL) {
+		snprintf(err, errlen, "%s: %s", o->iface, ebuf);
+		*status = SS_EXIT_ERROR;
+		return NULL;
+	}
+	pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen : 262144);
+	pcap_set_promisc(p, o->promisc ? 1 : 0);
+	pcap_set_timeout(p, 100);
+#ifdef HAVE_PCAP_SET_IMMEDIATE_MODE
+	if (o->immediate)
+		pcap_set_immediate_mode(p, 1);
+#endif
+	if (o->buffer_kib > 0)
+		pcap_set_buffer_size(p, o->buffer_kib * 1024);
+#ifdef HAVE_PCAP_SET_TSTAMP_PRECISION
+	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+#endif
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		switch (rc) {
+		case PCAP_ERROR_NO_SUCH_DEVICE:
+			snprintf(err, errlen, "%s: no such device", o->iface);
+			break;
+		case PCAP_ERROR_PERM_DENIED:
+			snprintf(err, errlen, "%s: permission denied: capturing "
+			    "needs root or CAP_NET_RAW (setcap "
+			    "cap_net_raw,cap_net_admin+eip synscope)", o->iface);
+			break;
+		case PCAP_ERROR_IFACE_NOT_UP:
+			snprintf(err, errlen, "%s: interface is down", o->iface);
+			break;
+		default:
+			snprintf(err, errlen, "%s: %s", o->iface,
+			    rc == PCAP_ERROR ? pcap_geterr(p) :
+			    pcap_statustostr(rc));
+			break;
+		}
+		/* strip a trailing newline libpcap sometimes leaves */
+		err[strcspn(err, "\n")] = '\0';
+		pcap_close(p);
+		*status = SS_EXIT_ERROR;
+		return NULL;
+	}
+	if (rc > 0) {
+		snprintf(warn, warnlen, "%s: %s%s%s", o->iface,
+		    pcap_statustostr(rc),
+		    rc == PCAP_WARNING ? ": " : "",
+		    rc == PCAP_WARNING ? pcap_geterr(p) : "");
+		warn[strcspn(warn, "\n")] = '\0';
+	}
+	return p;
+}
+
+/* Open a saved capture (or standard input). */
+static pcap_t *
+open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
+    int *status)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct stat st;
+	pcap_t *p;
+
+	if (strcmp(o->file, "-") != 0) {
+		if (stat(o->file, &st) != 0) {
+			snprintf(err, errlen, "%s: %s", o->file,
+			    strerror(errno));
+			*status = SS_EXIT_ERROR;
+			return NULL;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: is a directory, not a "
+			    "capture file", o->file);
+			*status = SS_EXIT_ERROR;
+			return NULL;
+		}
+		if (S_ISREG(st.st_mode) && st.st_size == 0) {
+			snprintf(err, errlen, "%s: empty file, not a capture "
+			    "file", o->file);
+			*status = SS_EXIT_ERROR;
+			return NULL;
+		}
+	}
+#ifdef HAVE_PCAP_OPEN_OFFLINE_WITH_TSTAMP_PRECISION
+	p = pcap_open_offline_with_tstamp_precision(o->file,
+	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
+#else
+	p = pcap_open_offline(o->file, ebuf);
+#endif
+	if (p == NULL) {
+		ebuf[strcspn(ebuf, "\n")] = '\0';
+		snprintf(err, errlen, "%s: cannot read capture: %s",
+		    strcmp(o->file, "-") == 0 ? "standard input" : o->file,
+		    ebuf);
+		*status = SS_EXIT_ERROR;
+	}
+	return p;
+}
+
+/* Open a capture (live or file), its filter and its -w file. */
+struct ss_capture *
+ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
+    char *warn, size_t warnlen, int *status)
+{
+	struct ss_capture *c;
+	struct bpf_program prog;
+	pcap_t *p;
+
+	err[0] = '\0';
+	warn[0] = '\0';
+	*status = SS_EXIT_OK;
+	if (o->iface != NULL)
+		p = open_live(o, err, errlen, warn, warnlen, status);
+	else
+		p = open_file(o, err, errlen, status);
+	if (p == NULL)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		pcap_close(p);
+		snprintf(err, errlen, "out of memory");
+		*status = SS_EXIT_ERROR;
+		return NULL;
+	}
+	c->p = p;
+	c->live = o->iface != NULL;
+	c->count = o->count;
+	c->linktype = pcap_datalink(p);
+#ifdef HAVE_PCAP_SET_TSTAMP_PRECISION
+	c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+#endif
+	snprintf(c->source, sizeof(c->source), "%s",
+	    o->iface != NULL ? o->iface :
+	    strcmp(o->file, "-") == 0 ? "standard input" : o->file);
+	if (!ss_decode_linktype_supported(c->linktype)) {
+		const char *name = pcap_datalink_val_to_name(c->linktype);
+
+		snprintf(err, errlen, "%s: unsupported link type %s (%d)",
+		    c->source, name != NULL ? name : "unknown", c->linktype);
+		*status = SS_EXIT_ERROR;
+		ss_capture_close(c);
+		return NULL;
+	}
+	if (o->filter != NULL && o->filter[0] != '\0') {
+		if (pcap_compile(p, &prog, o->filter, 1,
+		    PCAP_NETMASK_UNKNOWN) != 0) {
+			snprintf(err, errlen, "bad filter expression: %s",
+			    pcap_geterr(p));
+			*status = SS_EXIT_USAGE;
+			ss_capture_close(c);
+			return NULL;
+		}
+		if (pcap_setfilter(p, &prog) != 0) {
+			snprintf(err, errlen, "cannot set filter: %s",
+			    pcap_geterr(p));
+			pcap_freecode(&prog);
+			*status = SS_EXIT_ERROR;
+			ss_capture_close(c);
+			return NULL;
+		}
+		pcap_freecode(&prog);
+	}
+	if (o->write_file != NULL) {
+		c->dumper = pcap_dump_open(p, o->write_file);
+		if (c->dumper == NULL) {
+			snprintf(err, errlen, "%s: %s", o->write_file,
+			    pcap_geterr(p));
+			*status = SS_EXIT_ERROR;
+			ss_capture_close(c);
+			return NULL;
+		}
+	}
+	if (c->live && pcap_setnonblock(p, 1, err) != 0) {
+		*status = SS_EXIT_ERROR;
+		ss_capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Close a capture; the -w file is flushed and closed complete. */
+void
+ss_capture_close(struct ss_capture *c)
+{
+	if (c == NULL)
+		return;
+	if (c->dumper != NULL) {
+		pcap_dump_flush(c->dumper);
+		pcap_dump_close(c->dumper);
+	}
+	pcap_close(c->p);
+	free(c);
+}
+
+/* Is the capture a live interface? */
+bool
+ss_capture_is_live(const struct ss_capture *c)
+{
+	return c->live;
+}
+
+/* DLT_* of the capture. */
+int
+ss_capture_linktype(const struct ss_capture *c)
+{
+	return c->linktype;
+}
+
+/* Interface or file name. */
+const char *
+ss_capture_source(const struct ss_capture *c)
+{
+	return c->source;
+}
+
+/* Packets read so far. */
+uint64_t
+ss_capture_packets(const struct ss_capture *c)
+{
+	return c->npkts;
+}
+
+/* Kernel drop counters of a live capture. */
+void
+ss_capture_drops(struct ss_capture *c, struct ss_stats *st)
+{
+	struct pcap_stat ps;
+
+	if (!c->live)
+		return;
+	if (pcap_stats(c->p, &ps) == 0) {
+		st->drops = ps.ps_drop;
+		st->ifdrops = ps.ps_ifdrop;
+	}
+}
+
+/* Flush the -w file. */
+void
+ss_capture_flush(struct ss_capture *c)
+{
+	if (c->dumper != NULL)
+		pcap_dump_flush(c->dumper);
+}
+
+/* Packet time of a header in nanoseconds (negative times as 0). */
+static uint64_t
+hdr_ns(const struct ss_capture *c, const struct pcap_pkthdr *h)
+{
+	uint64_t sec, frac;
+
+	if (h->ts.tv_sec < 0)
+		return 0;
+	sec = (uint64_t)h->ts.tv_sec;
+	frac = h->ts.tv_usec < 0 ? 0 : (uint64_t)h->ts.tv_usec;
+	return sec * 1000000000ULL + (c->nano ? frac : frac * 1000ULL);
+}
+
+/* Does the engine's last frame hold a state change? */
+static bool
+frame_changed_state(const struct ss_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nevs; i++)
+		if (e->evs[i].type == SS_EV_STATE)
+			return true;
+	return false;
+}
+
+/* Apply one packet: save it, feed the engine. */
+static void
+apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct ss_capture *c = l->cap;
+	uint64_t ns = hdr_ns(c, h);
+	uint32_t caplen = h->caplen;
+
+	if (c->dumper != NULL)
+		pcap_dump((u_char *)c->dumper, h, data);
+	ss_engine_frame(l->eng, c->linktype, ns, data, caplen,
+	    h->len > caplen ? h->len : caplen);
+	c->npkts++;
+	l->pkt_ns = ns;
+	if (c->count != 0 && c->npkts >= c->count) {
+		l->stop = true;
+		l->eof = true;
+		pcap_breakloop(c->p);
+	}
+}
+
+/* pcap_dispatch callback. */
+static void
+dispatch_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct ss_loop *l = (struct ss_loop *)user;
+
+	apply(l, h, data);
+	if (sig_term)
+		pcap_breakloop(l->cap->p);
+}
+
+/* A read error: truncated or corrupt input. */
+static void
+read_error(struct ss_loop *l)
+{
+	const char *msg = pcap_geterr(l->cap->p);
+
+	snprintf(l->err, sizeof(l->err), "%s: %s after %llu packets: %s",
+	    l->cap->source, l->cap->live ? "capture failed" :
+	    "truncated or corrupt capture",
+	    (unsigned long long)l->cap->npkts, msg);
+	l->err[strcspn(l->err, "\n")] = '\0';
+	l->status = l->cap->live ? SS_EXIT_ERROR : SS_EXIT_TRUNCATED;
+	l->eof = true;
+}
+
+/* Read a file as fast as possible, in batches. */
+static void
+run_fast(struct ss_loop *l)
+{
+	int n;
+
+	while (!l->stop && !sig_term) {
+		n = pcap_dispatch(l->cap->p, 4096, dispatch_cb, (u_char *)l);
+		if (n == 0) {
+			l->eof = true;
+			break;
+		}
+		if (n == PCAP_ERROR) {
+			read_error(l);
+			break;
+		}
+		if (l->on_batch != NULL && !l->on_batch(l->ctx))
+			break;
+		if (n == PCAP_ERROR_BREAK)
+			break;
+	}
+}
+
+/* Monotonic wall clock in nanoseconds. */
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Fetch the next packet of a file into the pending slot. */
+static void
+fetch_pending(struct ss_loop *l)
+{
+	struct ss_capture *c = l->cap;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+
+	if (c->have_pending || l->eof)
+		return;
+	rc = pcap_next_ex(c->p, &h, &data);
+	if (rc == 1) {
+		c->pending_hdr = *h;
+		c->pending_data = data;
+		c->have_pending = true;
+	} else if (rc == PCAP_ERROR_BREAK)
+		l->eof = true;
+	else if (rc == PCAP_ERROR)
+		read_error(l);
+}
+
+/* The general loop: pacing, pause and step, keyboard, ticks, live. */
+static void
+run_poll(struct ss_loop *l)
+{
+	struct ss_capture *c = l->cap;
+	struct pollfd pfd[3];
+	uint64_t anchor_wall = 0, anchor_pkt = 0, next_tick = 0, now;
+	double anchor_speed = -1;
+	bool was_paused = true;
+	int nfd, timeout, n, cap_i = -1, key_i = -1;
+
+	if (l->tick_ms > 0)
+		next_tick = wall_ns();
+	while (!l->stop && !sig_term) {
+		now = wall_ns();
+		timeout = -1;
+		if (!c->live) {
+			/* apply every packet that is due */
+			for (;;) {
+				bool stepping = l->paused &&
+				    (l->step_packets > 0 || l->step_state);
+				uint64_t due, pns;
+
+				if (l->stop || sig_term)
+					break;
+				if (l->paused && !stepping) {
+					was_paused = true;
+					break;
+				}
+				fetch_pending(l);
+				if (!c->have_pending)
+					break;
+				pns = hdr_ns(c, &c->pending_hdr);
+				if (!stepping && l->speed > 0) {
+					if (was_paused ||
+					    anchor_speed != l->speed) {
+						anchor_wall = now;
+						anchor_pkt = pns;
+						anchor_speed = l->speed;
+						was_paused = false;
+					}
+					due = anchor_wall + (pns > anchor_pkt ?
+					    (uint64_t)((double)(pns -
+					    anchor_pkt) / l->speed) : 0);
+					if (due > now) {
+						uint64_t ms = (due - now +
+						    999999) / 1000000;
+
+						timeout = ms > 1000 ? 1000 :
+						    (int)ms;
+						break;
+					}
+				}
+				c->have_pending = false;
+				apply(l, &c->pending_hdr, c->pending_data);
+				if (stepping) {
+					if (l->step_state) {
+						if (frame_changed_state(l->eng))
+							l->step_state = false;
+					} else
+						l->step_packets--;
+				}
+				if (l->speed == 0 && !stepping && l->key_fd >= 0 &&
+				    (c->npkts & 1023) == 0) {
+					timeout = 0;
+					break;	/* stay responsive */
+				}
+			}
+			if (l->on_batch != NULL && !l->on_batch(l->ctx))
+				break;
+			if (l->eof && l->key_fd < 0)
+				break;
+		}
+		nfd = 0;
+		pfd[nfd].fd = sig_pipe[0];
+		pfd[nfd++].events = POLLIN;
+		if (c->live) {
+			cap_i = nfd;
+			pfd[nfd].fd = pcap_get_selectable_fd(c->p);
+			pfd[nfd++].events = POLLIN;
+			timeout = 100;	/* pcap buffer timeout */
+		}
+		if (l->key_fd >= 0) {
+			key_i = nfd;
+			pfd[nfd].fd = l->key_fd;
+			pfd[nfd++].events = POLLIN;
+		}
+		if (l->tick_ms > 0) {
+			int t = next_tick > now ?
+			    (int)((next_tick - now) / 1000000) : 0;
+
+			if (timeout < 0 || t < timeout)
+				timeout = t;
+		}
+		n = poll(pfd, (nfds_t)nfd, timeout);
+		if (n < 0 && errno != EINTR) {
+			snprintf(l->err, sizeof(l->err), "poll: %s",
+			    strerror(errno));
+			l->status = SS_EXIT_ERROR;
+			break;
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			drain_sig_pipe();
+		if (c->live) {
+			/* drain the capture first, then the keyboard */
+			int rc = pcap_dispatch(c->p, -1, dispatch_cb,
+			    (u_char *)l);
+
+			if (rc == PCAP_ERROR) {
+				read_error(l);
+				break;
+			}
+			if (rc > 0) {
+				ss_capture_flush(c);
+				if (l->on_batch != NULL &&
+				    !l->on_batch(l->ctx))
+					break;
+			}
+			(void)cap_i;
+		}
+		if (key_i >= 0 && n > 0 && (pfd[key_i].revents &
+		    (POLLIN | POLLHUP | POLLERR)) && l->on_key != NULL)
+			l->on_key(l->ctx);
+		if (l->tick_ms > 0 && wall_ns() >= next_tick) {
+			next_tick = wall_ns() + (uint64_t)l->tick_ms * 1000000;
+			if (l->on_tick != NULL)
+				l->on_tick(l->ctx);
+		}
+	}
+}
+
+/* Run the capture until it ends. */
+int
+ss_loop_run(struct ss_loop *l)
+{
+	l->status = SS_EXIT_OK;
+	l->err[0] = '\0';
+	if (!l->cap->live && l->speed == 0 && l->key_fd < 0 &&
+	    l->tick_ms == 0 && !l->paused)
+		run_fast(l);
+	else
+		run_poll(l);
+	ss_capture_flush(l->cap);
+	return l->status;
+}

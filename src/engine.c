@@ -1,0 +1,307 @@
+/*
+ * engine.c - the core pipeline: decode a frame, count it, find or create
+ * its flow, hand it to its tracker, then give the frame and the events it
+ * caused to every sink.  Timers (idle timeouts, TIME-WAIT) run on packet
+ * time: the clock is the newest packet timestamp seen.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synscope/engine.h"
+#include "synscope/udp.h"
+
+#define NS_PER_SEC 1000000000ULL
+
+/* Defaults: a table for over a million flows, Linux's 60 s TIME-WAIT. */
+void
+ss_engine_config_defaults(struct ss_engine_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_flows = 2u << 20;
+	c->tcp_timeout_ns = 3600 * NS_PER_SEC;
+	c->halfopen_timeout_ns = 130 * NS_PER_SEC;
+	c->time_wait_ns = 60 * NS_PER_SEC;
+	c->close_linger_ns = 5 * NS_PER_SEC;
+	c->udp_timeout_ns = 60 * NS_PER_SEC;
+	c->icmp_timeout_ns = 60 * NS_PER_SEC;
+}
+
+/* Deliver an event no frame carries to every sink. */
+static void
+engine_broadcast(struct ss_engine *e, const struct ss_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsinks; i++)
+		if (e->sinks[i].event != NULL)
+			e->sinks[i].event(e->sinks[i].ctx, ev);
+}
+
+/* A flow leaves the table: let its tracker finish, then tell the sinks. */
+static void
+engine_flow_end(void *ctx, struct ss_flow *f)
+{
+	struct ss_engine *e = ctx;
+	struct ss_event ev;
+
+	if (f->key.proto == IPPROTO_TCP)
+		ss_tcp_end(e, f);
+	if (f->end == SS_END_IDLE)
+		e->stats.expired++;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SS_EV_FLOW_END;
+	ev.ts_ns = e->now_ns > f->last_ns ? e->now_ns : f->last_ns;
+	if (f->end == SS_END_EXIT)
+		ev.ts_ns = f->last_ns;
+	ev.flow = f;
+	engine_broadcast(e, &ev);
+}
+
+/* Create an engine. */
+struct ss_engine *
+ss_engine_new(const struct ss_engine_config *cfg)
+{
+	struct ss_flow_table_config fc;
+	struct ss_engine *e;
+
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->cfg = *cfg;
+	memset(&fc, 0, sizeof(fc));
+	fc.max_flows = cfg->max_flows;
+	fc.timeout_ns[SS_FC_TCP_HALFOPEN] = cfg->halfopen_timeout_ns;
+	fc.timeout_ns[SS_FC_TCP_CLOSED] = cfg->close_linger_ns;
+	fc.timeout_ns[SS_FC_TCP_TIMEWAIT] = cfg->time_wait_ns;
+	fc.timeout_ns[SS_FC_ICMP] = cfg->icmp_timeout_ns;
+	fc.timeout_ns[SS_FC_UDP] = cfg->udp_timeout_ns;
+	fc.timeout_ns[SS_FC_TCP_OPEN] = cfg->tcp_timeout_ns;
+	fc.seed[0] = cfg->seed[0];
+	fc.seed[1] = cfg->seed[1];
+	e->ft = ss_flow_table_new(&fc);
+	if (e->ft == NULL) {
+		free(e);
+		return NULL;
+	}
+	ss_flow_table_set_end_cb(e->ft, engine_flow_end, e);
+	return e;
+}
+
+/* Free an engine (flows still in the table are dropped silently). */
+void
+ss_engine_free(struct ss_engine *e)
+{
+	if (e == NULL)
+		return;
+	ss_flow_table_free(e->ft);
+	free(e);
+}
+
+/* Add a sink; -1 when there are too many. */
+int
+ss_engine_add_sink(struct ss_engine *e, const struct ss_sink *s)
+{
+	if (e->nsinks >= SS_MAX_SINKS)
+		return -1;
+	e->sinks[e->nsinks++] = *s;
+	return 0;
+}
+
+/* Record an event of the current frame. */
+void
+ss_engine_emit(struct ss_engine *e, const struct ss_event *ev)
+{
+	if (e->nevs < SS_MAX_PKT_EVENTS)
+		e->evs[e->nevs++] = *ev;
+}
+
+/* Count a decoded frame in the run's statistics. */
+static void
+engine_count(struct ss_stats *st, const struct ss_packet *p)
+{
+	st->packets++;
+	st->bytes += p->wirelen;
+	if (st->first_ns == 0 || p->ts_ns < st->first_ns)
+		st->first_ns = p->ts_ns;
+	if (p->ts_ns > st->last_ns)
+		st->last_ns = p->ts_ns;
+	if (p->family == 4)
+		st->ipv4++;
+	else if (p->family == 6)
+		st->ipv6++;
+	if (p->outcome == SS_DEC_TRUNCATED)
+		st->truncated++;
+	else if (p->outcome == SS_DEC_MALFORMED)
+		st->malformed++;
+	if (p->reason != SS_R_NONE && p->reason < SS_R_COUNT)
+		st->reason[p->reason]++;
+	if (p->frag_offset != 0) {
+		st->fragments++;
+		st->other++;
+		return;
+	}
+	switch (p->family != 0 ? p->proto : 0) {
+	case IPPROTO_TCP:
+		st->tcp++;
+		break;
+	case IPPROTO_UDP:
+		st->udp++;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		st->icmp++;
+		break;
+	default:
+		st->other++;
+		break;
+	}
+}
+
+/* Stats index of a flow protocol. */
+static int
+proto_index(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? 0 : proto == IPPROTO_UDP ? 1 : 2;
+}
+
+/* Tie an ICMP error to the flow whose header it quotes. */
+static void
+engine_icmp_error(struct ss_engine *e, const struct ss_packet *p)
+{
+	struct ss_packet q;
+	struct ss_flow_key k;
+	struct ss_flow *f;
+	struct ss_event ev;
+	bool from_lo;
+
+	if (p->inner.family == 0 || !p->inner.has_ports)
+		return;
+	if (p->inner.proto != IPPROTO_TCP && p->inner.proto != IPPROTO_UDP)
+		return;
+	memset(&q, 0, sizeof(q));
+	q.family = p->inner.family;
+	q.proto = p->inner.proto;
+	q.src = p->inner.src;
+	q.dst = p->inner.dst;
+	q.sport = p->inner.sport;
+	q.dport = p->inner.dport;
+	if (!ss_flow_key_of(&q, &k, &from_lo))
+		return;
+	f = ss_flow_lookup(e->ft, &k, ss_flow_hash(e->ft, &k));
+	if (f == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SS_EV_ICMP_ERROR;
+	ev.ts_ns = p->ts_ns;
+	ev.flow = f;
+	ev.pkt = p;
+	/* the quoted packet was sent by the side that gets the error */
+	ev.side = (uint8_t)((from_lo == (f->orig_is_lo != 0)) ? 0 : 1);
+	ss_engine_emit(e, &ev);
+	if (f->key.proto == IPPROTO_UDP)
+		ss_udp_icmp_error(e, f, p);
+}
+
+/* Feed one captured frame through the pipeline. */
+void
+ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
+    const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct ss_packet pkt;
+	struct ss_flow_key k;
+	struct ss_flow *f = NULL;
+	struct ss_event ev;
+	uint64_t h;
+	bool from_lo;
+	int side = 0;
+	size_t i;
+	uint8_t fc;
+
+	pkt.ts_ns = ts_ns;
+	ss_decode(linktype, data, caplen, wirelen, &pkt);
+	engine_count(&e->stats, &pkt);
+	if (ts_ns > e->now_ns)
+		e->now_ns = ts_ns;
+	ss_flow_expire(e->ft, e->now_ns, 0);
+	e->nevs = 0;
+
+	if (ss_flow_key_of(&pkt, &k, &from_lo)) {
+		h = ss_flow_hash(e->ft, &k);
+		f = ss_flow_lookup(e->ft, &k, h);
+		if (f != NULL) {
+			side = (from_lo == (f->orig_is_lo != 0)) ? 0 : 1;
+			if (k.proto == IPPROTO_TCP &&
+			    ss_tcp_starts_new(e, f, &pkt, side)) {
+				ss_flow_remove(e->ft, f, SS_END_REUSED);
+				f = NULL;
+			}
+		}
+		if (f == NULL) {
+			bool orig;
+
+			if (k.proto == IPPROTO_TCP)
+				orig = ss_tcp_sender_is_orig(&pkt);
+			else
+				orig = ss_udp_sender_is_orig(&pkt);
+			fc = k.proto == IPPROTO_TCP ? SS_FC_TCP_HALFOPEN :
+			    k.proto == IPPROTO_UDP ? SS_FC_UDP : SS_FC_ICMP;
+			f = ss_flow_create(e->ft, &k, h, ts_ns, fc);
+			if (f != NULL) {
+				f->orig_is_lo = (uint8_t)(orig == from_lo);
+				side = orig ? 0 : 1;
+				e->stats.flows[proto_index(k.proto)]++;
+				memset(&ev, 0, sizeof(ev));
+				ev.type = SS_EV_FLOW_NEW;
+				ev.ts_ns = ts_ns;
+				ev.flow = f;
+				ev.pkt = &pkt;
+				ev.side = (uint8_t)side;
+				ss_engine_emit(e, &ev);
+			}
+		}
+		if (f != NULL) {
+			f->d[side].pkts++;
+			f->d[side].ip_bytes += pkt.ip_len;
+			if (k.proto == IPPROTO_TCP)
+				fc = ss_tcp_segment(e, f, &pkt, side);
+			else if (k.proto == IPPROTO_UDP)
+				fc = ss_udp_packet(e, f, &pkt, side);
+			else
+				fc = ss_icmp_packet(e, f, &pkt, side);
+			ss_flow_touch(e->ft, f, ts_ns, fc);
+		}
+	}
+	if ((pkt.proto == IPPROTO_ICMP || pkt.proto == IPPROTO_ICMPV6) &&
+	    pkt.icmp_is_error && pkt.outcome == SS_DEC_OK)
+		engine_icmp_error(e, &pkt);
+
+	e->stats.evictions = ss_flow_evictions(e->ft);
+	for (i = 0; i < e->nsinks; i++)
+		if (e->sinks[i].packet != NULL)
+			e->sinks[i].packet(e->sinks[i].ctx, &pkt, f, side,
+			    e->evs, e->nevs);
+}
+
+/* Move the packet clock on without a frame. */
+void
+ss_engine_advance(struct ss_engine *e, uint64_t now_ns)
+{
+	if (now_ns > e->now_ns)
+		e->now_ns = now_ns;
+	ss_flow_expire(e->ft, e->now_ns, 0);
+	e->stats.evictions = ss_flow_evictions(e->ft);
+}
+
+/* End of input: every flow still open is written out, then finish. */
+void
+ss_engine_finish(struct ss_engine *e)
+{
+	size_t i;
+
+	ss_flow_flush(e->ft, SS_END_EXIT);
+	e->stats.evictions = ss_flow_evictions(e->ft);
+	for (i = 0; i < e->nsinks; i++)
+		if (e->sinks[i].finish != NULL)
+			e->sinks[i].finish(e->sinks[i].ctx, &e->stats);
+}

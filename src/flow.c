@@ -1,0 +1,525 @@
+/*
+ * flow.c - the flow table: a bounded pool of flow records, a seeded hash
+ * over canonical keys, and one LRU list per timeout class.
+ *
+ * Records are allocated in chunks as the table grows and never move, so a
+ * flow pointer stays valid until the flow is removed.  Links (hash chain,
+ * LRU) are 32-bit pool indices to keep the record small.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "synscope/flow.h"
+#include "synscope/siphash.h"
+
+#define CHUNK_SHIFT	12
+#define CHUNK_SIZE	(1u << CHUNK_SHIFT)
+#define CHUNK_MASK	(CHUNK_SIZE - 1)
+
+struct lru {
+	uint32_t	head;	/* most recently seen */
+	uint32_t	tail;	/* least recently seen */
+	size_t		count;
+};
+
+struct ss_flow_table {
+	struct ss_flow_table_config cfg;
+	struct ss_flow	**chunks;	/* pool, CHUNK_SIZE records each */
+	uint32_t	 nchunks;
+	uint32_t	 maxchunks;
+	uint32_t	 used;		/* slots ever handed out (high water) */
+	uint32_t	 free_head;	/* free list through hnext */
+	uint32_t	*buckets;
+	uint32_t	 nbuckets;	/* power of two */
+	struct lru	 lru[SS_FC_COUNT];
+	size_t		 count;
+	uint64_t	 evictions;
+	uint64_t	 next_id[3];	/* tcp, udp, icmp */
+	ss_flow_end_fn	 end_cb;
+	void		*end_ctx;
+};
+
+/* The record at pool index i. */
+static inline struct ss_flow *
+slot(const struct ss_flow_table *ft, uint32_t i)
+{
+	return &ft->chunks[i >> CHUNK_SHIFT][i & CHUNK_MASK];
+}
+
+/* Fill a 128-bit key from the system's random source. */
+static void
+random_seed(uint64_t seed[2])
+{
+	int fd;
+	ssize_t n = -1;
+
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, seed, 2 * sizeof(uint64_t));
+		close(fd);
+	}
+	if (n != (ssize_t)(2 * sizeof(uint64_t))) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed[0] ^= (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+		    (uint64_t)getpid();
+		seed[1] ^= (uint64_t)ts.tv_sec * 0xc2b2ae3d27d4eb4fULL ^
+		    (uint64_t)(uintptr_t)&ts;
+	}
+}
+
+/* Create a table. */
+struct ss_flow_table *
+ss_flow_table_new(const struct ss_flow_table_config *cfg)
+{
+	struct ss_flow_table *ft;
+	uint32_t nb = 1024;
+	int i;
+
+	ft = calloc(1, sizeof(*ft));
+	if (ft == NULL)
+		return NULL;
+	ft->cfg = *cfg;
+	if (ft->cfg.max_flows < 1)
+		ft->cfg.max_flows = 1;
+	if (ft->cfg.max_flows > (UINT32_MAX >> 1))
+		ft->cfg.max_flows = UINT32_MAX >> 1;
+	if (ft->cfg.seed[0] == 0 && ft->cfg.seed[1] == 0)
+		random_seed(ft->cfg.seed);
+	while (nb < ft->cfg.max_flows && nb < (1u << 30))
+		nb <<= 1;
+	ft->nbuckets = nb;
+	ft->buckets = malloc((size_t)nb * sizeof(*ft->buckets));
+	ft->maxchunks = (ft->cfg.max_flows + CHUNK_SIZE - 1) >> CHUNK_SHIFT;
+	ft->chunks = calloc(ft->maxchunks, sizeof(*ft->chunks));
+	if (ft->buckets == NULL || ft->chunks == NULL) {
+		free(ft->buckets);
+		free(ft->chunks);
+		free(ft);
+		return NULL;
+	}
+	memset(ft->buckets, 0xff, (size_t)nb * sizeof(*ft->buckets));
+	ft->free_head = SS_NIL;
+	for (i = 0; i < SS_FC_COUNT; i++)
+		ft->lru[i].head = ft->lru[i].tail = SS_NIL;
+	return ft;
+}
+
+/* Free a table without calling the end callback. */
+void
+ss_flow_table_free(struct ss_flow_table *ft)
+{
+	uint32_t i;
+
+	if (ft == NULL)
+		return;
+	for (i = 0; i < ft->nchunks; i++)
+		free(ft->chunks[i]);
+	free(ft->chunks);
+	free(ft->buckets);
+	free(ft);
+}
+
+/* Set the function told of every flow that leaves the table. */
+void
+ss_flow_table_set_end_cb(struct ss_flow_table *ft, ss_flow_end_fn fn,
+    void *ctx)
+{
+	ft->end_cb = fn;
+	ft->end_ctx = ctx;
+}
+
+/* Compare (address, port) endpoints: <0, 0, >0. */
+static inline int
+ep_cmp(const struct ss_addr *a, uint16_t ap, const struct ss_addr *b,
+    uint16_t bp)
+{
+	int c = memcmp(a->a, b->a, sizeof(a->a));
+
+	if (c != 0)
+		return c;
+	return (int)ap - (int)bp;
+}
+
+/* ICMP type that answers (or is answered by) t; Zeek's "counterpart". */
+static uint16_t
+icmp_counterpart(uint8_t family, uint8_t type, uint8_t code)
+{
+	if (family == 4) {
+		switch (type) {
+		case 8: return 0;	/* echo */
+		case 0: return 8;
+		case 13: return 14;	/* timestamp */
+		case 14: return 13;
+		case 15: return 16;	/* information */
+		case 16: return 15;
+		case 17: return 18;	/* address mask */
+		case 18: return 17;
+		case 10: return 9;	/* router solicitation */
+		case 9: return 10;
+		default: return code;
+		}
+	}
+	switch (type) {
+	case 128: return 129;	/* echo */
+	case 129: return 128;
+	case 133: return 134;	/* router solicitation / advertisement */
+	case 134: return 133;
+	case 135: return 136;	/* neighbour solicitation / advertisement */
+	case 136: return 135;
+	case 130: return 131;	/* multicast listener query / report */
+	case 131: return 130;
+	default: return code;
+	}
+}
+
+/* Build the canonical key of a packet's flow. */
+bool
+ss_flow_key_of(const struct ss_packet *p, struct ss_flow_key *k,
+    bool *from_lo)
+{
+	uint16_t sp, dp;
+
+	if (p->family == 0 || p->frag_offset != 0)
+		return false;
+	if (p->outcome != SS_DEC_OK && p->outcome != SS_DEC_TRUNCATED)
+		return false;
+	switch (p->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		/* a header cut before its ports is not tracked */
+		if (p->outcome == SS_DEC_TRUNCATED && p->l4_len != 0 &&
+		    p->caplen != 0 && p->sport == 0 && p->dport == 0)
+			return false;
+		sp = p->sport;
+		dp = p->dport;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (p->outcome != SS_DEC_OK)
+			return false;
+		sp = p->icmp_type;
+		dp = icmp_counterpart(p->family, p->icmp_type, p->icmp_code);
+		break;
+	default:
+		return false;
+	}
+	memset(k, 0, sizeof(*k));
+	k->proto = p->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : p->proto;
+	k->family = p->family;
+	if (ep_cmp(&p->src, sp, &p->dst, dp) <= 0) {
+		k->lo = p->src;
+		k->lo_port = sp;
+		k->hi = p->dst;
+		k->hi_port = dp;
+		*from_lo = true;
+	} else {
+		k->lo = p->dst;
+		k->lo_port = dp;
+		k->hi = p->src;
+		k->hi_port = sp;
+		*from_lo = false;
+	}
+	return true;
+}
+
+/* Hash a key under the table's secret. */
+uint64_t
+ss_flow_hash(const struct ss_flow_table *ft, const struct ss_flow_key *k)
+{
+	return ss_siphash13(ft->cfg.seed, k, sizeof(*k));
+}
+
+/* Find a flow by key. */
+struct ss_flow *
+ss_flow_lookup(struct ss_flow_table *ft, const struct ss_flow_key *k,
+    uint64_t hash)
+{
+	uint32_t i = ft->buckets[hash & (ft->nbuckets - 1)];
+	struct ss_flow *f;
+
+	while (i != SS_NIL) {
+		f = slot(ft, i);
+		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+			return f;
+		i = f->hnext;
+	}
+	return NULL;
+}
+
+/* Put a flow at the head of its class list. */
+static void
+lru_link(struct ss_flow_table *ft, struct ss_flow *f)
+{
+	struct lru *l = &ft->lru[f->fclass];
+
+	f->lru_prev = SS_NIL;
+	f->lru_next = l->head;
+	if (l->head != SS_NIL)
+		slot(ft, l->head)->lru_prev = f->self;
+	else
+		l->tail = f->self;
+	l->head = f->self;
+	l->count++;
+}
+
+/* Take a flow out of its class list. */
+static void
+lru_unlink(struct ss_flow_table *ft, struct ss_flow *f)
+{
+	struct lru *l = &ft->lru[f->fclass];
+
+	if (f->lru_prev != SS_NIL)
+		slot(ft, f->lru_prev)->lru_next = f->lru_next;
+	else
+		l->head = f->lru_next;
+	if (f->lru_next != SS_NIL)
+		slot(ft, f->lru_next)->lru_prev = f->lru_prev;
+	else
+		l->tail = f->lru_prev;
+	l->count--;
+}
+
+/* Take a flow out of its hash chain. */
+static void
+hash_unlink(struct ss_flow_table *ft, struct ss_flow *f)
+{
+	uint64_t h = ss_flow_hash(ft, &f->key);
+	uint32_t *pi = &ft->buckets[h & (ft->nbuckets - 1)];
+
+	while (*pi != SS_NIL) {
+		if (*pi == f->self) {
+			*pi = f->hnext;
+			return;
+		}
+		pi = &slot(ft, *pi)->hnext;
+	}
+}
+
+/* Remove a flow, telling the end callback first. */
+void
+ss_flow_remove(struct ss_flow_table *ft, struct ss_flow *f,
+    enum ss_flow_end why)
+{
+	f->end = (uint8_t)why;
+	if (ft->end_cb != NULL)
+		ft->end_cb(ft->end_ctx, f);
+	hash_unlink(ft, f);
+	lru_unlink(ft, f);
+	f->fclass = SS_FC_FREE;
+	f->hnext = ft->free_head;
+	ft->free_head = f->self;
+	ft->count--;
+}
+
+/* Evict one flow to make room: half-open, closed, then the oldest. */
+static void
+evict_one(struct ss_flow_table *ft)
+{
+	static const uint8_t first[] = {
+		SS_FC_TCP_HALFOPEN, SS_FC_TCP_CLOSED, SS_FC_TCP_TIMEWAIT
+	};
+	struct ss_flow *f, *best = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(first); i++) {
+		if (ft->lru[first[i]].tail != SS_NIL) {
+			best = slot(ft, ft->lru[first[i]].tail);
+			break;
+		}
+	}
+	for (i = 0; best == NULL && i < SS_FC_COUNT; i++) {
+		if (ft->lru[i].tail == SS_NIL)
+			continue;
+		f = slot(ft, ft->lru[i].tail);
+		if (best == NULL || f->last_ns < best->last_ns)
+			best = f;
+	}
+	if (best != NULL) {
+		ft->evictions++;
+		ss_flow_remove(ft, best, SS_END_EVICTED);
+	}
+}
+
+/* Take a free slot, growing the pool by a chunk when needed. */
+static struct ss_flow *
+alloc_slot(struct ss_flow_table *ft)
+{
+	struct ss_flow *f, *chunk;
+	uint32_t i;
+
+	if (ft->free_head != SS_NIL) {
+		f = slot(ft, ft->free_head);
+		ft->free_head = f->hnext;
+		return f;
+	}
+	if (ft->used >= ft->cfg.max_flows)
+		return NULL;
+	if ((ft->used >> CHUNK_SHIFT) >= ft->nchunks) {
+		if (ft->nchunks >= ft->maxchunks)
+			return NULL;
+		chunk = malloc(CHUNK_SIZE * sizeof(*chunk));
+		if (chunk == NULL)
+			return NULL;
+		ft->chunks[ft->nchunks++] = chunk;
+	}
+	i = ft->used++;
+	f = slot(ft, i);
+	f->self = i;
+	return f;
+}
+
+/* Create a flow for an absent key. */
+struct ss_flow *
+ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
+    uint64_t hash, uint64_t now_ns, uint8_t fclass)
+{
+	struct ss_flow *f;
+	uint32_t self, b;
+
+	if (ft->count >= ft->cfg.max_flows)
+		evict_one(ft);
+	f = alloc_slot(ft);
+	if (f == NULL) {
+		/* out of memory: make room rather than fail */
+		if (ft->count == 0)
+			return NULL;
+		evict_one(ft);
+		if ((f = alloc_slot(ft)) == NULL)
+			return NULL;
+	}
+	self = f->self;
+	memset(f, 0, sizeof(*f));
+	f->self = self;
+	f->key = *k;
+	f->fclass = fclass;
+	f->first_ns = f->last_ns = now_ns;
+	f->id = ss_flow_next_id(ft, k->proto);
+	b = (uint32_t)(hash & (ft->nbuckets - 1));
+	f->hnext = ft->buckets[b];
+	ft->buckets[b] = self;
+	lru_link(ft, f);
+	ft->count++;
+	return f;
+}
+
+/* Mark a flow seen and move it to the head of its (new) class. */
+void
+ss_flow_touch(struct ss_flow_table *ft, struct ss_flow *f, uint64_t now_ns,
+    uint8_t fclass)
+{
+	if (now_ns > f->last_ns)
+		f->last_ns = now_ns;
+	if (ft->lru[f->fclass].head == f->self && f->fclass == fclass)
+		return;
+	lru_unlink(ft, f);
+	f->fclass = fclass;
+	lru_link(ft, f);
+}
+
+/* Expire flows whose class timeout has passed. */
+size_t
+ss_flow_expire(struct ss_flow_table *ft, uint64_t now_ns, size_t limit)
+{
+	size_t n = 0;
+	struct ss_flow *f;
+	int c;
+
+	for (c = 0; c < SS_FC_COUNT; c++) {
+		uint64_t to = ft->cfg.timeout_ns[c];
+
+		while (ft->lru[c].tail != SS_NIL) {
+			f = slot(ft, ft->lru[c].tail);
+			if (now_ns <= f->last_ns || now_ns - f->last_ns <= to)
+				break;
+			ss_flow_remove(ft, f, SS_END_IDLE);
+			n++;
+			if (limit != 0 && n >= limit)
+				return n;
+		}
+	}
+	return n;
+}
+
+/* Remove every flow, the least recently seen first. */
+void
+ss_flow_flush(struct ss_flow_table *ft, enum ss_flow_end why)
+{
+	struct ss_flow *best, *f;
+	int c;
+
+	for (;;) {
+		best = NULL;
+		for (c = 0; c < SS_FC_COUNT; c++) {
+			if (ft->lru[c].tail == SS_NIL)
+				continue;
+			f = slot(ft, ft->lru[c].tail);
+			if (best == NULL || f->last_ns < best->last_ns ||
+			    (f->last_ns == best->last_ns &&
+			    f->first_ns < best->first_ns))
+				best = f;
+		}
+		if (best == NULL)
+			return;
+		ss_flow_remove(ft, best, why);
+	}
+}
+
+/* Flows in the table. */
+size_t
+ss_flow_count(const struct ss_flow_table *ft)
+{
+	return ft->count;
+}
+
+/* Flows in one class. */
+size_t
+ss_flow_class_count(const struct ss_flow_table *ft, enum ss_flow_class c)
+{
+	return c < SS_FC_COUNT ? ft->lru[c].count : 0;
+}
+
+/* Flows evicted because the table was full. */
+uint64_t
+ss_flow_evictions(const struct ss_flow_table *ft)
+{
+	return ft->evictions;
+}
+
+/* Next stream number of a protocol. */
+uint64_t
+ss_flow_next_id(struct ss_flow_table *ft, uint8_t proto)
+{
+	int i = proto == IPPROTO_TCP ? 0 : proto == IPPROTO_UDP ? 1 : 2;
+
+	return ft->next_id[i]++;
+}
+
+/* Iterate over live flows in pool order. */
+struct ss_flow *
+ss_flow_iter(struct ss_flow_table *ft, uint32_t *cursor)
+{
+	struct ss_flow *f;
+
+	while (*cursor < ft->used) {
+		f = slot(ft, (*cursor)++);
+		if (f->fclass != SS_FC_FREE)
+			return f;
+	}
+	return NULL;
+}
+
+/* Memory held by the table. */
+size_t
+ss_flow_table_memory(const struct ss_flow_table *ft)
+{
+	return sizeof(*ft) + (size_t)ft->nbuckets * sizeof(*ft->buckets) +
+	    (size_t)ft->maxchunks * sizeof(*ft->chunks) +
+	    (size_t)ft->nchunks * CHUNK_SIZE * sizeof(struct ss_flow);
+}

@@ -1,0 +1,319 @@
+/*
+ * fmt.c - output buffer and formatting of numbers, times, addresses and
+ * untrusted bytes.  Hot output paths (one line per packet) avoid printf.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "synscope/fmt.h"
+
+/* Set up a buffer over fd (or in memory when fd is -1). */
+int
+wbuf_init(struct ss_wbuf *w, int fd, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->cap = cap < 256 ? 256 : cap;
+	w->buf = malloc(w->cap);
+	return w->buf == NULL ? -1 : 0;
+}
+
+/* Release a buffer (without flushing). */
+void
+wbuf_free(struct ss_wbuf *w)
+{
+	free(w->buf);
+	w->buf = NULL;
+	w->len = w->cap = 0;
+}
+
+/* Write out what is buffered; -1 with w->err set on failure. */
+int
+wbuf_flush(struct ss_wbuf *w)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	if (w->fd < 0)
+		return 0;
+	if (w->err != 0) {
+		w->len = 0;
+		return -1;
+	}
+	while (off < w->len) {
+		n = write(w->fd, w->buf + off, w->len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			w->err = errno;
+			w->len = 0;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	w->len = 0;
+	return 0;
+}
+
+/* Forget buffered bytes. */
+void
+wbuf_reset(struct ss_wbuf *w)
+{
+	w->len = 0;
+}
+
+/* Make room for n more bytes; false if that is impossible. */
+static bool
+wbuf_room(struct ss_wbuf *w, size_t n)
+{
+	char *nb;
+	size_t ncap;
+
+	if (w->len + n <= w->cap)
+		return true;
+	if (w->fd >= 0) {
+		wbuf_flush(w);
+		if (n <= w->cap)
+			return true;
+	}
+	ncap = w->cap;
+	while (ncap < w->len + n)
+		ncap *= 2;
+	nb = realloc(w->buf, ncap);
+	if (nb == NULL)
+		return false;
+	w->buf = nb;
+	w->cap = ncap;
+	return true;
+}
+
+/* NUL-terminated contents of an in-memory buffer. */
+const char *
+wbuf_cstr(struct ss_wbuf *w)
+{
+	if (!wbuf_room(w, 1))
+		return "";
+	w->buf[w->len] = '\0';
+	return w->buf;
+}
+
+/* Append bytes. */
+void
+wbuf_mem(struct ss_wbuf *w, const void *p, size_t n)
+{
+	if (!wbuf_room(w, n))
+		return;
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+/* Append a C string. */
+void
+wbuf_str(struct ss_wbuf *w, const char *s)
+{
+	wbuf_mem(w, s, strlen(s));
+}
+
+/* Append one character. */
+void
+wbuf_char(struct ss_wbuf *w, char c)
+{
+	if (w->len < w->cap || wbuf_room(w, 1))
+		w->buf[w->len++] = c;
+}
+
+/* Append an unsigned decimal. */
+void
+wbuf_u64(struct ss_wbuf *w, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	wbuf_mem(w, tmp + i, sizeof(tmp) - i);
+}
+
+/* Append a signed decimal. */
+void
+wbuf_i64(struct ss_wbuf *w, int64_t v)
+{
+	if (v < 0) {
+		wbuf_char(w, '-');
+		wbuf_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else
+		wbuf_u64(w, (uint64_t)v);
+}
+
+/* End a line. */
+void
+wbuf_eol(struct ss_wbuf *w)
+{
+	wbuf_char(w, '\n');
+	if (w->line_flush)
+		wbuf_flush(w);
+}
+
+/* printf into the buffer. */
+void
+wbuf_printf(struct ss_wbuf *w, const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[512];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(tmp)) {
+		wbuf_mem(w, tmp, (size_t)n);
+		return;
+	}
+	if (!wbuf_room(w, (size_t)n + 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->buf + w->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	w->len += (size_t)n;
+}
+
+/* Append v as exactly six digits. */
+static void
+wbuf_6digits(struct ss_wbuf *w, uint32_t v)
+{
+	char tmp[6];
+	int i;
+
+	for (i = 5; i >= 0; i--) {
+		tmp[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	wbuf_mem(w, tmp, 6);
+}
+
+/* Seconds.microseconds of a packet time. */
+void
+wbuf_ts(struct ss_wbuf *w, uint64_t ns)
+{
+	wbuf_u64(w, ns / 1000000000ULL);
+	wbuf_char(w, '.');
+	wbuf_6digits(w, (uint32_t)((ns % 1000000000ULL) / 1000));
+}
+
+/* A duration in seconds with six decimals. */
+void
+wbuf_dur(struct ss_wbuf *w, uint64_t ns)
+{
+	wbuf_ts(w, ns);
+}
+
+/* Address to text. */
+char *
+ss_addr_str(int family, const struct ss_addr *a, char *buf, size_t len)
+{
+	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, a->a, buf,
+	    (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Append an address; IPv4 is formatted by hand (the common case). */
+void
+wbuf_addr(struct ss_wbuf *w, int family, const struct ss_addr *a)
+{
+	char tmp[SS_ADDRSTRLEN];
+	int i;
+
+	if (family != 6) {
+		for (i = 0; i < 4; i++) {
+			if (i > 0)
+				wbuf_char(w, '.');
+			wbuf_u64(w, a->a[i]);
+		}
+		return;
+	}
+	wbuf_str(w, ss_addr_str(family, a, tmp, sizeof(tmp)));
+}
+
+/* Untrusted bytes as printable ASCII, the rest escaped. */
+void
+wbuf_text(struct ss_wbuf *w, const void *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+			wbuf_char(w, (char)s[i]);
+		else if (s[i] == '\\')
+			wbuf_mem(w, "\\\\", 2);
+		else {
+			char e[4] = { '\\', 'x', hex[s[i] >> 4], hex[s[i] & 15] };
+
+			wbuf_mem(w, e, 4);
+		}
+	}
+}
+
+/* A JSON string: quotes, escapes, control and non-ASCII bytes as \u00XX. */
+void
+wbuf_json_str(struct ss_wbuf *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	uint8_t c;
+
+	wbuf_char(w, '"');
+	for (i = 0; i < n; i++) {
+		c = (uint8_t)s[i];
+		if (c == '"' || c == '\\') {
+			wbuf_char(w, '\\');
+			wbuf_char(w, (char)c);
+		} else if (c >= 0x20 && c < 0x7f)
+			wbuf_char(w, (char)c);
+		else {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4],
+			    hex[c & 15] };
+
+			wbuf_mem(w, e, 6);
+		}
+	}
+	wbuf_char(w, '"');
+}
+
+/* TCP flags in tcpdump's letters and order: F S R P . U E W e. */
+char *
+ss_tcp_flags_str(uint16_t fl, char *buf, size_t len)
+{
+	static const struct { uint16_t bit; char c; } tab[] = {
+		{ SS_TH_FIN, 'F' }, { SS_TH_SYN, 'S' }, { SS_TH_RST, 'R' },
+		{ SS_TH_PUSH, 'P' }, { SS_TH_ACK, '.' }, { SS_TH_URG, 'U' },
+		{ SS_TH_ECE, 'E' }, { SS_TH_CWR, 'W' }, { SS_TH_AE, 'e' },
+	};
+	size_t i, n = 0;
+
+	if (len < 11) {
+		if (len > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (fl & tab[i].bit)
+			buf[n++] = tab[i].c;
+	if (n == 0) {
+		memcpy(buf, "none", 4);
+		n = 4;
+	}
+	buf[n] = '\0';
+	return buf;
+}

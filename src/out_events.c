@@ -1,0 +1,435 @@
+/*
+ * out_events.c - the "events" format: one tcpdump-like line per packet,
+ * with relative sequence numbers and the flow's number, followed by one
+ * line per event the packet caused.  See doc/output.md.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synscope/output.h"
+#include "synscope/tcp.h"
+#include "synscope/udp.h"
+
+struct ev_ctx {
+	struct ss_wbuf		*w;
+	struct ss_output_opts	 opts;
+};
+
+/* "IP" or "IP6", then source and destination with ports. */
+static void
+fmt_endpoints(struct ss_wbuf *w, const struct ss_packet *p, bool ports)
+{
+	wbuf_str(w, p->family == 6 ? "IP6 " : "IP ");
+	wbuf_addr(w, p->family, &p->src);
+	if (ports) {
+		wbuf_char(w, '.');
+		wbuf_u64(w, p->sport);
+	}
+	wbuf_str(w, " > ");
+	wbuf_addr(w, p->family, &p->dst);
+	if (ports) {
+		wbuf_char(w, '.');
+		wbuf_u64(w, p->dport);
+	}
+	wbuf_str(w, ": ");
+}
+
+/* TCP options as tcpdump prints them. */
+static void
+fmt_tcp_options(struct ss_wbuf *w, const struct ss_packet *p,
+    const struct ss_flow *f, int side)
+{
+	const struct ss_tcp_opts *o = &p->opt;
+	size_t i, n = o->nopts < sizeof(o->kinds) ? o->nopts : sizeof(o->kinds);
+	int peer = 1 - side;
+
+	if (n == 0 && !(o->has & SS_OPT_BAD))
+		return;
+	wbuf_str(w, ", options [");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			wbuf_char(w, ',');
+		switch (o->kinds[i]) {
+		case 0:
+			wbuf_str(w, "eol");
+			break;
+		case 1:
+			wbuf_str(w, "nop");
+			break;
+		case 2:
+			wbuf_str(w, "mss ");
+			wbuf_u64(w, o->mss);
+			break;
+		case 3:
+			wbuf_str(w, "wscale ");
+			wbuf_u64(w, o->wscale);
+			break;
+		case 4:
+			wbuf_str(w, "sackOK");
+			break;
+		case 5: {
+			uint8_t b;
+
+			wbuf_str(w, "sack ");
+			wbuf_u64(w, o->nsack);
+			for (b = 0; b < o->nsack && b < SS_MAX_SACK; b++) {
+				uint32_t l = o->sack[b][0], r = o->sack[b][1];
+
+				if (f != NULL && ss_tcp_rel_known(f, peer)) {
+					l = ss_tcp_rel(f, peer, l);
+					r = ss_tcp_rel(f, peer, r);
+				}
+				wbuf_str(w, " {");
+				wbuf_u64(w, l);
+				wbuf_char(w, ':');
+				wbuf_u64(w, r);
+				wbuf_char(w, '}');
+			}
+			break;
+		}
+		case 8:
+			wbuf_str(w, "TS val ");
+			wbuf_u64(w, o->ts_val);
+			wbuf_str(w, " ecr ");
+			wbuf_u64(w, o->ts_ecr);
+			break;
+		case 19:
+			wbuf_str(w, "md5");
+			break;
+		case 29:
+			wbuf_str(w, "tcp-ao");
+			break;
+		case 30:
+			wbuf_str(w, "mptcp");
+			break;
+		case 34:
+			wbuf_str(w, o->tfo_len == 0 ? "tfo cookiereq" :
+			    "tfo cookie");
+			break;
+		case 254:
+			if (o->has & SS_OPT_TFO)
+				wbuf_str(w, o->tfo_len == 0 ?
+				    "tfo cookiereq" : "tfo cookie");
+			else
+				wbuf_str(w, "exp");
+			break;
+		default:
+			wbuf_str(w, "opt-");
+			wbuf_u64(w, o->kinds[i]);
+			break;
+		}
+	}
+	if (o->has & SS_OPT_BAD)
+		wbuf_str(w, n > 0 ? ",[bad opt]" : "[bad opt]");
+	wbuf_char(w, ']');
+}
+
+/* Name of common ICMP and ICMPv6 types. */
+static const char *
+icmp_type_name(uint8_t family, uint8_t type)
+{
+	if (family == 4) {
+		switch (type) {
+		case 0: return "echo reply";
+		case 3: return "unreachable";
+		case 4: return "source quench";
+		case 5: return "redirect";
+		case 8: return "echo request";
+		case 11: return "time exceeded";
+		case 12: return "parameter problem";
+		case 13: return "timestamp request";
+		case 14: return "timestamp reply";
+		default: return NULL;
+		}
+	}
+	switch (type) {
+	case 1: return "unreachable";
+	case 2: return "packet too big";
+	case 3: return "time exceeded";
+	case 4: return "parameter problem";
+	case 128: return "echo request";
+	case 129: return "echo reply";
+	case 133: return "router solicitation";
+	case 134: return "router advertisement";
+	case 135: return "neighbor solicitation";
+	case 136: return "neighbor advertisement";
+	default: return NULL;
+	}
+}
+
+/* The transport part of a packet line. */
+static void
+fmt_transport(struct ss_wbuf *w, const struct ss_packet *p,
+    const struct ss_flow *f, int side)
+{
+	char fl[16];
+	const char *name;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		wbuf_str(w, "Flags [");
+		wbuf_str(w, ss_tcp_flags_str(p->flags, fl, sizeof(fl)));
+		wbuf_str(w, "], seq ");
+		if (f != NULL && ss_tcp_rel_known(f, side)) {
+			uint32_t s = ss_tcp_rel(f, side, p->seq);
+
+			wbuf_u64(w, s);
+			if (p->payload_len > 0) {
+				wbuf_char(w, ':');
+				wbuf_u64(w, (uint32_t)(s + p->payload_len));
+			}
+		} else
+			wbuf_u64(w, p->seq);
+		if (p->flags & SS_TH_ACK) {
+			wbuf_str(w, ", ack ");
+			if (f != NULL && ss_tcp_rel_known(f, 1 - side))
+				wbuf_u64(w, ss_tcp_rel(f, 1 - side, p->ack));
+			else
+				wbuf_u64(w, p->ack);
+		}
+		wbuf_str(w, ", win ");
+		wbuf_u64(w, p->win);
+		if (p->flags & SS_TH_URG) {
+			wbuf_str(w, ", urg ");
+			wbuf_u64(w, p->urp);
+		}
+		fmt_tcp_options(w, p, f, side);
+		wbuf_str(w, ", length ");
+		wbuf_u64(w, p->payload_len);
+		break;
+	case IPPROTO_UDP:
+		wbuf_str(w, "UDP, length ");
+		wbuf_u64(w, p->payload_len);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		wbuf_str(w, p->proto == IPPROTO_ICMP ? "ICMP " : "ICMP6 ");
+		name = icmp_type_name(p->family, p->icmp_type);
+		if (name != NULL)
+			wbuf_str(w, name);
+		else {
+			wbuf_str(w, "type ");
+			wbuf_u64(w, p->icmp_type);
+		}
+		wbuf_str(w, " code ");
+		wbuf_u64(w, p->icmp_code);
+		if ((p->family == 4 && (p->icmp_type == 0 || p->icmp_type == 8)) ||
+		    (p->family == 6 && (p->icmp_type == 128 ||
+		    p->icmp_type == 129))) {
+			wbuf_str(w, ", id ");
+			wbuf_u64(w, p->icmp_id);
+			wbuf_str(w, ", seq ");
+			wbuf_u64(w, p->icmp_seq);
+		}
+		if (p->icmp_is_error && p->inner.family != 0) {
+			wbuf_str(w, ", quoting ");
+			wbuf_str(w, ss_proto_name(p->inner.proto));
+			wbuf_char(w, ' ');
+			wbuf_addr(w, p->inner.family, &p->inner.src);
+			if (p->inner.has_ports) {
+				wbuf_char(w, '.');
+				wbuf_u64(w, p->inner.sport);
+			}
+			wbuf_str(w, " > ");
+			wbuf_addr(w, p->inner.family, &p->inner.dst);
+			if (p->inner.has_ports) {
+				wbuf_char(w, '.');
+				wbuf_u64(w, p->inner.dport);
+			}
+		}
+		wbuf_str(w, ", length ");
+		wbuf_u64(w, p->l4_len);
+		break;
+	default:
+		wbuf_str(w, ss_proto_name(p->proto));
+		if (strcmp(ss_proto_name(p->proto), "other") == 0) {
+			wbuf_str(w, " (ip-proto-");
+			wbuf_u64(w, p->proto);
+			wbuf_char(w, ')');
+		}
+		wbuf_str(w, ", length ");
+		wbuf_u64(w, p->l4_len);
+		break;
+	}
+}
+
+/* One packet line, no newline. */
+void
+ss_format_packet(struct ss_wbuf *w, const struct ss_packet *p,
+    const struct ss_flow *f, int side)
+{
+	wbuf_ts(w, p->ts_ns);
+	wbuf_char(w, ' ');
+	if (f != NULL) {
+		wbuf_str(w, ss_proto_name(f->key.proto));
+		wbuf_char(w, '#');
+		wbuf_u64(w, f->id);
+		wbuf_char(w, ' ');
+	} else
+		wbuf_str(w, "- ");
+
+	if (p->family == 0) {
+		if (p->outcome == SS_DEC_NOT_IP)
+			wbuf_str(w, "non-IP frame");
+		else
+			wbuf_str(w, "frame");
+		wbuf_str(w, ", length ");
+		wbuf_u64(w, p->wirelen);
+	} else if (p->frag_offset != 0) {
+		fmt_endpoints(w, p, false);
+		wbuf_str(w, "fragment of ");
+		wbuf_str(w, ss_proto_name(p->proto));
+		wbuf_str(w, ", offset ");
+		wbuf_u64(w, p->frag_offset);
+		wbuf_str(w, ", length ");
+		wbuf_u64(w, p->ip_len);
+	} else {
+		fmt_endpoints(w, p, p->proto == IPPROTO_TCP ||
+		    p->proto == IPPROTO_UDP);
+		fmt_transport(w, p, f, side);
+	}
+	if (p->outcome == SS_DEC_TRUNCATED) {
+		wbuf_str(w, " [truncated: ");
+		wbuf_str(w, ss_reason_name(p->reason));
+		wbuf_char(w, ']');
+	} else if (p->outcome == SS_DEC_MALFORMED) {
+		wbuf_str(w, " [malformed: ");
+		wbuf_str(w, ss_reason_name(p->reason));
+		wbuf_char(w, ']');
+	}
+}
+
+/* "tcp#3 " prefix of an event line. */
+static void
+fmt_event_head(struct ss_wbuf *w, const struct ss_event *ev)
+{
+	wbuf_ts(w, ev->ts_ns);
+	wbuf_char(w, ' ');
+	wbuf_str(w, ss_proto_name(ev->flow->key.proto));
+	wbuf_char(w, '#');
+	wbuf_u64(w, ev->flow->id);
+	wbuf_char(w, ' ');
+}
+
+/* An endpoint "addr.port" (or "[v6].port" is not used: tcpdump style). */
+static void
+fmt_side(struct ss_wbuf *w, const struct ss_flow *f, int side)
+{
+	wbuf_addr(w, f->key.family, ss_flow_addr(f, side));
+	if (f->key.proto != IPPROTO_ICMP) {
+		wbuf_char(w, '.');
+		wbuf_u64(w, ss_flow_port(f, side));
+	}
+}
+
+/* One event line. */
+static void
+fmt_event(struct ev_ctx *c, const struct ss_event *ev)
+{
+	struct ss_wbuf *w = c->w;
+	const struct ss_flow *f = ev->flow;
+
+	fmt_event_head(w, ev);
+	switch (ev->type) {
+	case SS_EV_FLOW_NEW:
+		wbuf_str(w, "new: ");
+		fmt_side(w, f, 0);
+		wbuf_str(w, " > ");
+		fmt_side(w, f, 1);
+		break;
+	case SS_EV_FLOW_END:
+		wbuf_str(w, "end: ");
+		wbuf_str(w, ss_flow_end_name(f->end));
+		wbuf_str(w, ", ");
+		wbuf_u64(w, f->d[0].pkts);
+		wbuf_char(w, '/');
+		wbuf_u64(w, f->d[1].pkts);
+		wbuf_str(w, " packets, ");
+		wbuf_u64(w, f->d[0].bytes);
+		wbuf_char(w, '/');
+		wbuf_u64(w, f->d[1].bytes);
+		wbuf_str(w, " bytes, duration ");
+		wbuf_dur(w, f->last_ns - f->first_ns);
+		if (f->key.proto == IPPROTO_TCP) {
+			wbuf_str(w, ", ");
+			wbuf_str(w, ss_tcp_state_name(f->u.tcp.dir[0].state));
+			wbuf_char(w, '/');
+			wbuf_str(w, ss_tcp_state_name(f->u.tcp.dir[1].state));
+		} else {
+			wbuf_str(w, ", ");
+			wbuf_str(w, ss_udp_state_name(f->u.udp.state));
+		}
+		break;
+	case SS_EV_ICMP_ERROR:
+		wbuf_str(w, "icmp: ");
+		if (ev->pkt != NULL) {
+			wbuf_str(w, "type ");
+			wbuf_u64(w, ev->pkt->icmp_type);
+			wbuf_str(w, " code ");
+			wbuf_u64(w, ev->pkt->icmp_code);
+			wbuf_str(w, " from ");
+			wbuf_addr(w, ev->pkt->family, &ev->pkt->src);
+		}
+		wbuf_str(w, " about a packet of the ");
+		wbuf_str(w, ev->side == 0 ? "originator" : "responder");
+		break;
+	default:
+		wbuf_str(w, "event ");
+		wbuf_u64(w, ev->type);
+		break;
+	}
+	wbuf_eol(w);
+}
+
+/* Sink: a packet and the events it caused. */
+static void
+ev_packet(void *ctx, const struct ss_packet *p, const struct ss_flow *f,
+    int side, const struct ss_event *evs, size_t nevs)
+{
+	struct ev_ctx *c = ctx;
+	size_t i;
+
+	if (!c->opts.quiet_packets) {
+		ss_format_packet(c->w, p, f, side);
+		wbuf_eol(c->w);
+	}
+	for (i = 0; i < nevs; i++)
+		fmt_event(c, &evs[i]);
+}
+
+/* Sink: an event no packet carries. */
+static void
+ev_event(void *ctx, const struct ss_event *ev)
+{
+	fmt_event(ctx, ev);
+}
+
+/* Sink: end of the run. */
+static void
+ev_finish(void *ctx, const struct ss_stats *st)
+{
+	struct ev_ctx *c = ctx;
+
+	(void)st;
+	wbuf_flush(c->w);
+}
+
+/* Make an events sink. */
+int
+ss_output_events(struct ss_wbuf *w, const struct ss_output_opts *o,
+    struct ss_sink *s)
+{
+	struct ev_ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return -1;
+	c->w = w;
+	c->opts = *o;
+	memset(s, 0, sizeof(*s));
+	s->packet = ev_packet;
+	s->event = ev_event;
+	s->finish = ev_finish;
+	s->ctx = c;
+	return 0;
+}

@@ -1,0 +1,285 @@
+/*
+ * out_json.c - the "json" format (JSON Lines, one object per event and a
+ * final stats record), the stats record itself, and what the formats
+ * share: format names, flow uids and end reasons.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synscope/jsonw.h"
+#include "synscope/output.h"
+#include "synscope/siphash.h"
+#include "synscope/tcp.h"
+#include "synscope/udp.h"
+
+/* Parse a format name. */
+int
+ss_format_parse(const char *s)
+{
+	static const struct { const char *name; enum ss_format f; } t[] = {
+		{ "events", SS_FMT_EVENTS }, { "text", SS_FMT_EVENTS },
+		{ "json", SS_FMT_JSON }, { "conn", SS_FMT_CONN },
+		{ "zeek", SS_FMT_ZEEK }, { "view", SS_FMT_VIEW },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s, t[i].name) == 0)
+			return (int)t[i].f;
+	return -1;
+}
+
+/* Make the sink of a format. */
+int
+ss_output_sink(enum ss_format f, struct ss_wbuf *w,
+    const struct ss_output_opts *o, struct ss_sink *s)
+{
+	switch (f) {
+	case SS_FMT_EVENTS:
+		return ss_output_events(w, o, s);
+	case SS_FMT_JSON:
+		return ss_output_json(w, o, s);
+	case SS_FMT_CONN:
+		return ss_output_conn(w, o, false, s);
+	case SS_FMT_ZEEK:
+		return ss_output_conn(w, o, true, s);
+	default:
+		return -1;
+	}
+}
+
+/* Release a sink's context. */
+void
+ss_output_free(struct ss_sink *s)
+{
+	free(s->ctx);
+	s->ctx = NULL;
+}
+
+/*
+ * A uid in Zeek's form: "C" and 17 base-62 digits.  It is derived from
+ * the flow's key, start time and number under a fixed key, so the same
+ * capture always gives the same uids (Zeek's are random per run).
+ */
+void
+ss_flow_uid(const struct ss_flow *f, char buf[20])
+{
+	static const char digits[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	static const uint64_t key[2] = { 0x73796e73636f7065ULL,
+	    0x636f6e6e2d756964ULL };
+	uint8_t in[sizeof(f->key) + 16];
+	uint64_t h1, h2;
+	int i;
+
+	memcpy(in, &f->key, sizeof(f->key));
+	memcpy(in + sizeof(f->key), &f->first_ns, 8);
+	memcpy(in + sizeof(f->key) + 8, &f->id, 8);
+	h1 = ss_siphash13(key, in, sizeof(in));
+	in[0] ^= 0x5a;
+	h2 = ss_siphash13(key, in, sizeof(in));
+	buf[0] = 'C';
+	for (i = 1; i <= 10; i++) {
+		buf[i] = digits[h1 % 62];
+		h1 /= 62;
+	}
+	for (; i <= 17; i++) {
+		buf[i] = digits[h2 % 62];
+		h2 /= 62;
+	}
+	buf[18] = '\0';
+}
+
+/* Why a flow ended, in words. */
+const char *
+ss_flow_end_name(uint8_t e)
+{
+	switch (e) {
+	case SS_END_CLOSED: return "closed";
+	case SS_END_IDLE: return "idle";
+	case SS_END_EVICTED: return "evicted";
+	case SS_END_REUSED: return "reused";
+	case SS_END_EXIT: return "end_of_input";
+	default: return "none";
+	}
+}
+
+/* The stats record. */
+void
+ss_write_stats_json(struct ss_wbuf *w, const struct ss_stats *st)
+{
+	struct ss_jsonw j;
+	int i;
+
+	jw_begin(&j, w);
+	jw_str(&j, "type", "stats");
+	jw_u64(&j, "packets", st->packets);
+	jw_u64(&j, "tcp", st->tcp);
+	jw_u64(&j, "udp", st->udp);
+	jw_u64(&j, "icmp", st->icmp);
+	jw_u64(&j, "other", st->other);
+	jw_u64(&j, "truncated", st->truncated);
+	jw_u64(&j, "malformed", st->malformed);
+	jw_u64(&j, "drops", st->drops);
+	jw_u64(&j, "ifdrops", st->ifdrops);
+	jw_u64(&j, "bytes", st->bytes);
+	jw_u64(&j, "ipv4", st->ipv4);
+	jw_u64(&j, "ipv6", st->ipv6);
+	jw_u64(&j, "fragments", st->fragments);
+	jw_u64(&j, "tcp_flows", st->flows[0]);
+	jw_u64(&j, "udp_flows", st->flows[1]);
+	jw_u64(&j, "icmp_flows", st->flows[2]);
+	jw_u64(&j, "evictions", st->evictions);
+	jw_u64(&j, "expired", st->expired);
+	if (st->packets > 0) {
+		jw_secs(&j, "first_ts", st->first_ns);
+		jw_secs(&j, "last_ts", st->last_ns);
+	}
+	jw_obj_begin(&j, "reasons");
+	for (i = 1; i < SS_R_COUNT; i++)
+		if (st->reason[i] != 0)
+			jw_u64(&j, ss_reason_name((enum ss_reason)i),
+			    st->reason[i]);
+	jw_obj_end(&j);
+	jw_end(&j);
+}
+
+struct js_ctx {
+	struct ss_wbuf		*w;
+	struct ss_output_opts	 opts;
+};
+
+/* Members naming a flow: proto, stream, uid and its endpoints. */
+static void
+js_flow_id(struct ss_jsonw *j, const struct ss_flow *f)
+{
+	char uid[20];
+
+	ss_flow_uid(f, uid);
+	jw_str(j, "proto", ss_proto_name(f->key.proto));
+	jw_u64(j, "stream", f->id);
+	jw_str(j, "uid", uid);
+	jw_addr(j, "id.orig_h", f->key.family, ss_flow_addr(f, 0));
+	jw_u64(j, "id.orig_p", ss_flow_port(f, 0));
+	jw_addr(j, "id.resp_h", f->key.family, ss_flow_addr(f, 1));
+	jw_u64(j, "id.resp_p", ss_flow_port(f, 1));
+}
+
+/* Members describing the packet behind an event. */
+static void
+js_packet(struct ss_jsonw *j, const struct ss_packet *p,
+    const struct ss_flow *f, int side)
+{
+	char fl[16];
+
+	jw_obj_begin(j, "packet");
+	jw_str(j, "from", side == 0 ? "orig" : "resp");
+	if (p->proto == IPPROTO_TCP) {
+		jw_str(j, "flags", ss_tcp_flags_str(p->flags, fl, sizeof(fl)));
+		jw_u64(j, "seq", ss_tcp_rel_known(f, side) ?
+		    ss_tcp_rel(f, side, p->seq) : p->seq);
+		if (p->flags & SS_TH_ACK)
+			jw_u64(j, "ack", ss_tcp_rel_known(f, 1 - side) ?
+			    ss_tcp_rel(f, 1 - side, p->ack) : p->ack);
+		jw_u64(j, "win", p->win);
+	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+		jw_u64(j, "icmp_type", p->icmp_type);
+		jw_u64(j, "icmp_code", p->icmp_code);
+	}
+	jw_u64(j, "len", p->payload_len);
+	jw_obj_end(j);
+}
+
+/* One event object. */
+static void
+js_event(struct js_ctx *c, const struct ss_event *ev)
+{
+	static const char *const names[SS_EV_COUNT] = {
+		[SS_EV_FLOW_NEW] = "flow_new", [SS_EV_FLOW_END] = "flow_end",
+		[SS_EV_STATE] = "state", [SS_EV_ANOMALY] = "anomaly",
+		[SS_EV_ICMP_ERROR] = "icmp_error",
+	};
+	const struct ss_flow *f = ev->flow;
+	struct ss_jsonw j;
+
+	jw_begin(&j, c->w);
+	jw_str(&j, "type", ev->type < SS_EV_COUNT ? names[ev->type] : "?");
+	jw_secs(&j, "ts", ev->ts_ns);
+	js_flow_id(&j, f);
+	switch (ev->type) {
+	case SS_EV_FLOW_END:
+		jw_str(&j, "reason", ss_flow_end_name(f->end));
+		jw_secs(&j, "duration", f->last_ns - f->first_ns);
+		jw_u64(&j, "orig_pkts", f->d[0].pkts);
+		jw_u64(&j, "resp_pkts", f->d[1].pkts);
+		jw_u64(&j, "orig_bytes", f->d[0].bytes);
+		jw_u64(&j, "resp_bytes", f->d[1].bytes);
+		break;
+	case SS_EV_ICMP_ERROR:
+		jw_str(&j, "about", ev->side == 0 ? "orig" : "resp");
+		if (ev->pkt != NULL) {
+			jw_addr(&j, "icmp_from", ev->pkt->family,
+			    &ev->pkt->src);
+			jw_u64(&j, "icmp_type", ev->pkt->icmp_type);
+			jw_u64(&j, "icmp_code", ev->pkt->icmp_code);
+		}
+		break;
+	default:
+		break;
+	}
+	if (ev->pkt != NULL && ev->type != SS_EV_ICMP_ERROR)
+		js_packet(&j, ev->pkt, f, ev->side);
+	jw_end(&j);
+}
+
+/* Sink: the events of a packet. */
+static void
+js_packet_events(void *ctx, const struct ss_packet *p,
+    const struct ss_flow *f, int side, const struct ss_event *evs,
+    size_t nevs)
+{
+	size_t i;
+
+	(void)p;
+	(void)f;
+	(void)side;
+	for (i = 0; i < nevs; i++)
+		js_event(ctx, &evs[i]);
+}
+
+/* Sink: an event no packet carries. */
+static void
+js_event_cb(void *ctx, const struct ss_event *ev)
+{
+	js_event(ctx, ev);
+}
+
+/* Sink: the stats record ends the stream. */
+static void
+js_finish(void *ctx, const struct ss_stats *st)
+{
+	struct js_ctx *c = ctx;
+
+	ss_write_stats_json(c->w, st);
+	wbuf_flush(c->w);
+}
+
+/* Make a json sink. */
+int
+ss_output_json(struct ss_wbuf *w, const struct ss_output_opts *o,
+    struct ss_sink *s)
+{
+	struct js_ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return -1;
+	c->w = w;
+	c->opts = *o;
+	memset(s, 0, sizeof(*s));
+	s->packet = js_packet_events;
+	s->event = js_event_cb;
+	s->finish = js_finish;
+	s->ctx = c;
+	return 0;
+}
