@@ -433,7 +433,7 @@ read_error(struct ss_loop *l)
 {
 	const char *msg = pcap_geterr(l->cap->p);
 
-	snprintf(l->err, sizeof(l->err), "%s: %s after %llu packets: %s",
+	snprintf(l->err, sizeof(l->err), "%.200s: %s after %llu packets: %.200s",
 	    l->cap->source, l->cap->live ? "capture failed" :
 	    "truncated or corrupt capture",
 	    (unsigned long long)l->cap->npkts, msg);

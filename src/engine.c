@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "synscope/engine.h"
-#include "synscope/udp.h"
+#include "synscope/track.h"
 
 #define NS_PER_SEC 1000000000ULL
 
@@ -28,8 +28,8 @@ ss_engine_config_defaults(struct ss_engine_config *c)
 }
 
 /* Deliver an event no frame carries to every sink. */
-static void
-engine_broadcast(struct ss_engine *e, const struct ss_event *ev)
+void
+ss_engine_broadcast(struct ss_engine *e, const struct ss_event *ev)
 {
 	size_t i;
 
@@ -55,7 +55,7 @@ engine_flow_end(void *ctx, struct ss_flow *f)
 	if (f->end == SS_END_EXIT)
 		ev.ts_ns = f->last_ns;
 	ev.flow = f;
-	engine_broadcast(e, &ev);
+	ss_engine_broadcast(e, &ev);
 }
 
 /* Create an engine. */
@@ -213,7 +213,7 @@ ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
 	struct ss_flow *f = NULL;
 	struct ss_event ev;
 	uint64_t h;
-	bool from_lo;
+	bool from_lo, reused = false;
 	int side = 0;
 	size_t i;
 	uint8_t fc;
@@ -235,6 +235,7 @@ ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
 			    ss_tcp_starts_new(e, f, &pkt, side)) {
 				ss_flow_remove(e->ft, f, SS_END_REUSED);
 				f = NULL;
+				reused = true;
 			}
 		}
 		if (f == NULL) {
@@ -258,6 +259,8 @@ ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
 				ev.pkt = &pkt;
 				ev.side = (uint8_t)side;
 				ss_engine_emit(e, &ev);
+				if (reused)
+					ss_tcp_mark_reuse(e, f, &pkt, side);
 			}
 		}
 		if (f != NULL) {

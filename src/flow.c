@@ -523,3 +523,24 @@ ss_flow_table_memory(const struct ss_flow_table *ft)
 	    (size_t)ft->maxchunks * sizeof(*ft->chunks) +
 	    (size_t)ft->nchunks * CHUNK_SIZE * sizeof(struct ss_flow);
 }
+
+/* Which side of a flow sent a packet of it. */
+int
+ss_packet_side(const struct ss_flow *f, const struct ss_packet *p)
+{
+	const struct ss_addr *o = ss_flow_addr(f, 0);
+
+	if (memcmp(p->src.a, o->a, sizeof(o->a)) != 0)
+		return 1;
+	if (f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP)
+		return p->sport == ss_flow_port(f, 0) ? 0 : 1;
+	return 0;
+}
+
+/* Role name of a side. */
+const char *
+ss_role_name(const struct ss_flow *f, int side)
+{
+	(void)f;
+	return side == 0 ? "client" : "server";
+}

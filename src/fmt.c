@@ -265,26 +265,64 @@ wbuf_text(struct ss_wbuf *w, const void *p, size_t n)
 	}
 }
 
-/* A JSON string: quotes, escapes, control and non-ASCII bytes as \u00XX. */
+/* Length of a valid UTF-8 sequence at s (n bytes left); 0 if invalid. */
+static size_t
+utf8_len(const uint8_t *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * A JSON string: quotes and backslashes escaped, control characters as
+ * \u00XX, valid UTF-8 kept, and each byte of invalid UTF-8 as \u00XX.
+ */
 void
 wbuf_json_str(struct ss_wbuf *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	const uint8_t *u = (const uint8_t *)s;
+	size_t i, l;
 	uint8_t c;
 
 	wbuf_char(w, '"');
-	for (i = 0; i < n; i++) {
-		c = (uint8_t)s[i];
+	for (i = 0; i < n; i += l) {
+		c = u[i];
+		l = 1;
 		if (c == '"' || c == '\\') {
 			wbuf_char(w, '\\');
 			wbuf_char(w, (char)c);
 		} else if (c >= 0x20 && c < 0x7f)
 			wbuf_char(w, (char)c);
+		else if (c >= 0x80 && (l = utf8_len(u + i, n - i)) > 1)
+			wbuf_mem(w, u + i, l);
 		else {
 			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4],
 			    hex[c & 15] };
 
+			l = 1;
 			wbuf_mem(w, e, 6);
 		}
 	}

@@ -12,7 +12,8 @@
 #include "synscope/jsonw.h"
 #include "synscope/output.h"
 #include "synscope/tcp.h"
-#include "synscope/udp.h"
+#include "synscope/track.h"
+#include "synscope/zeek.h"
 
 struct conn_ctx {
 	struct ss_wbuf		*w;
@@ -35,6 +36,7 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 {
 	struct ss_jsonw j;
 	char uid[20];
+	int i;
 
 	ss_flow_uid(f, uid);
 	jw_begin(&j, c->w);
@@ -47,14 +49,39 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 	jw_str(&j, "proto", ss_proto_name(f->key.proto));
 	if (has_duration(f)) {
 		jw_secs(&j, "duration", f->last_ns - f->first_ns);
-		jw_u64(&j, "orig_bytes", f->d[0].bytes);
-		jw_u64(&j, "resp_bytes", f->d[1].bytes);
+		jw_u64(&j, "orig_bytes", ss_zeek_bytes(f, 0));
+		jw_u64(&j, "resp_bytes", ss_zeek_bytes(f, 1));
 	}
+	jw_str(&j, "conn_state", ss_zeek_conn_state(f));
+	if (ss_zeek_history(f)[0] != '\0')
+		jw_str(&j, "history", ss_zeek_history(f));
 	jw_u64(&j, "orig_pkts", f->d[0].pkts);
 	jw_u64(&j, "orig_ip_bytes", f->d[0].ip_bytes);
 	jw_u64(&j, "resp_pkts", f->d[1].pkts);
 	jw_u64(&j, "resp_ip_bytes", f->d[1].ip_bytes);
 	jw_u64(&j, "stream", f->id);
+	if (f->key.proto == IPPROTO_TCP) {
+		const struct ss_tcp_conn *t = &f->u.tcp;
+
+		jw_str(&j, "orig_state", ss_tcp_state_name(t->dir[0].state));
+		jw_str(&j, "resp_state", ss_tcp_state_name(t->dir[1].state));
+		jw_bool(&j, "inferred", t->dir[0].inferred || t->dir[1].inferred);
+		jw_arr_begin(&j, "anomalies");
+		for (i = 0; i < SS_AN_WORDS; i++)
+			if (t->anomalies & (1u << i))
+				jw_str(&j, NULL, ss_anomaly_name((enum ss_anomaly)i));
+		jw_arr_end(&j);
+		jw_obj_begin(&j, "anomaly_counts");
+		for (i = 0; i < SS_AN_WORDS; i++)
+			if (t->an_count[i] != 0)
+				jw_u64(&j, ss_anomaly_name((enum ss_anomaly)i),
+				    t->an_count[i]);
+		jw_obj_end(&j);
+		if (t->dup_frames != 0)
+			jw_u64(&j, "duplicate_frames", t->dup_frames);
+	} else
+		jw_str(&j, "state", ss_udp_state_name(f->u.udp.state));
+	jw_str(&j, "end", ss_flow_end_name(f->end));
 	jw_end(&j);
 }
 
@@ -76,9 +103,12 @@ static const char *const tsv_fields[][2] = {
 	{ "id.orig_p", "port" }, { "id.resp_h", "addr" },
 	{ "id.resp_p", "port" }, { "proto", "enum" },
 	{ "duration", "interval" }, { "orig_bytes", "count" },
-	{ "resp_bytes", "count" }, { "orig_pkts", "count" },
+	{ "resp_bytes", "count" }, { "conn_state", "string" },
+	{ "history", "string" }, { "orig_pkts", "count" },
 	{ "orig_ip_bytes", "count" }, { "resp_pkts", "count" },
 	{ "resp_ip_bytes", "count" }, { "stream", "count" },
+	{ "orig_state", "string" }, { "resp_state", "string" },
+	{ "inferred", "bool" }, { "anomalies", "set[string]" },
 };
 
 /* The Zeek log header. */
@@ -132,11 +162,15 @@ conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 	if (has_duration(f)) {
 		wbuf_dur(w, f->last_ns - f->first_ns);
 		wbuf_char(w, '\t');
-		wbuf_u64(w, f->d[0].bytes);
+		wbuf_u64(w, ss_zeek_bytes(f, 0));
 		wbuf_char(w, '\t');
-		wbuf_u64(w, f->d[1].bytes);
+		wbuf_u64(w, ss_zeek_bytes(f, 1));
 	} else
 		wbuf_str(w, "-\t-\t-");
+	wbuf_char(w, '\t');
+	wbuf_str(w, ss_zeek_conn_state(f));
+	wbuf_char(w, '\t');
+	wbuf_str(w, ss_zeek_history(f)[0] != '\0' ? ss_zeek_history(f) : "-");
 	wbuf_char(w, '\t');
 	wbuf_u64(w, f->d[0].pkts);
 	wbuf_char(w, '\t');
@@ -147,6 +181,31 @@ conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 	wbuf_u64(w, f->d[1].ip_bytes);
 	wbuf_char(w, '\t');
 	wbuf_u64(w, f->id);
+	wbuf_char(w, '\t');
+	if (f->key.proto == IPPROTO_TCP) {
+		const struct ss_tcp_conn *t = &f->u.tcp;
+		bool any = false;
+		int i;
+
+		wbuf_str(w, ss_tcp_state_name(t->dir[0].state));
+		wbuf_char(w, '\t');
+		wbuf_str(w, ss_tcp_state_name(t->dir[1].state));
+		wbuf_char(w, '\t');
+		wbuf_char(w, t->dir[0].inferred || t->dir[1].inferred ?
+		    'T' : 'F');
+		wbuf_char(w, '\t');
+		for (i = 0; i < SS_AN_WORDS; i++) {
+			if (!(t->anomalies & (1u << i)))
+				continue;
+			if (any)
+				wbuf_char(w, ',');
+			wbuf_str(w, ss_anomaly_name((enum ss_anomaly)i));
+			any = true;
+		}
+		if (!any)
+			wbuf_str(w, "(empty)");
+	} else
+		wbuf_str(w, "-\t-\t-\t-");
 	wbuf_eol(w);
 }
 

@@ -9,7 +9,7 @@
 
 #include "synscope/output.h"
 #include "synscope/tcp.h"
-#include "synscope/udp.h"
+#include "synscope/track.h"
 
 struct ev_ctx {
 	struct ss_wbuf		*w;
@@ -323,6 +323,35 @@ fmt_side(struct ss_wbuf *w, const struct ss_flow *f, int side)
 	}
 }
 
+/* " (packet [S.] seq 0, ack 1, len 0)" after a TCP event. */
+static void
+fmt_event_packet(struct ss_wbuf *w, const struct ss_event *ev)
+{
+	const struct ss_packet *p = ev->pkt;
+	const struct ss_flow *f = ev->flow;
+	char fl[16];
+	int from;
+
+	if (p == NULL || p->proto != IPPROTO_TCP)
+		return;
+	from = ss_packet_side(f, p);
+	wbuf_str(w, " (packet [");
+	wbuf_str(w, ss_tcp_flags_str(p->flags, fl, sizeof(fl)));
+	wbuf_str(w, "] from ");
+	wbuf_str(w, ss_role_name(f, from));
+	wbuf_str(w, ", seq ");
+	wbuf_u64(w, ss_tcp_rel_known(f, from) ? ss_tcp_rel(f, from, p->seq) :
+	    p->seq);
+	if (p->flags & SS_TH_ACK) {
+		wbuf_str(w, ", ack ");
+		wbuf_u64(w, ss_tcp_rel_known(f, 1 - from) ?
+		    ss_tcp_rel(f, 1 - from, p->ack) : p->ack);
+	}
+	wbuf_str(w, ", len ");
+	wbuf_u64(w, p->payload_len);
+	wbuf_char(w, ')');
+}
+
 /* One event line. */
 static void
 fmt_event(struct ev_ctx *c, const struct ss_event *ev)
@@ -360,6 +389,32 @@ fmt_event(struct ev_ctx *c, const struct ss_event *ev)
 			wbuf_str(w, ", ");
 			wbuf_str(w, ss_udp_state_name(f->u.udp.state));
 		}
+		break;
+	case SS_EV_STATE:
+		wbuf_str(w, "state: ");
+		wbuf_str(w, ss_role_name(f, ev->side));
+		wbuf_char(w, ' ');
+		wbuf_str(w, ss_tcp_state_name(ev->old_state));
+		wbuf_str(w, " -> ");
+		wbuf_str(w, ss_tcp_state_name(ev->new_state));
+		wbuf_str(w, ": ");
+		wbuf_str(w, ss_role_name(f, ev->side));
+		wbuf_char(w, ' ');
+		wbuf_str(w, ss_tcp_rule_text(ev->rule));
+		fmt_event_packet(w, ev);
+		if (c->opts.explain && ss_tcp_rule_rfc(ev->rule)[0] != '\0') {
+			wbuf_eol(w);
+			fmt_event_head(w, ev);
+			wbuf_str(w, "  explain: ");
+			wbuf_str(w, ss_tcp_rule_rfc(ev->rule));
+		}
+		break;
+	case SS_EV_ANOMALY:
+		wbuf_str(w, "anomaly: ");
+		wbuf_str(w, ss_role_name(f, ev->side));
+		wbuf_char(w, ' ');
+		wbuf_str(w, ss_anomaly_name(ev->anomaly));
+		fmt_event_packet(w, ev);
 		break;
 	case SS_EV_ICMP_ERROR:
 		wbuf_str(w, "icmp: ");

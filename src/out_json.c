@@ -11,7 +11,7 @@
 #include "synscope/output.h"
 #include "synscope/siphash.h"
 #include "synscope/tcp.h"
-#include "synscope/udp.h"
+#include "synscope/track.h"
 
 /* Parse a format name. */
 int
@@ -208,6 +208,19 @@ js_event(struct js_ctx *c, const struct ss_event *ev)
 	jw_secs(&j, "ts", ev->ts_ns);
 	js_flow_id(&j, f);
 	switch (ev->type) {
+	case SS_EV_STATE:
+		jw_str(&j, "endpoint", ev->side == 0 ? "orig" : "resp");
+		jw_str(&j, "role", ss_role_name(f, ev->side));
+		jw_str(&j, "old", ss_tcp_state_name(ev->old_state));
+		jw_str(&j, "new", ss_tcp_state_name(ev->new_state));
+		jw_str(&j, "rule", ss_tcp_rule_text(ev->rule));
+		if (ss_tcp_rule_rfc(ev->rule)[0] != '\0')
+			jw_str(&j, "rfc", ss_tcp_rule_rfc(ev->rule));
+		break;
+	case SS_EV_ANOMALY:
+		jw_str(&j, "endpoint", ev->side == 0 ? "orig" : "resp");
+		jw_str(&j, "anomaly", ss_anomaly_name(ev->anomaly));
+		break;
 	case SS_EV_FLOW_END:
 		jw_str(&j, "reason", ss_flow_end_name(f->end));
 		jw_secs(&j, "duration", f->last_ns - f->first_ns);
@@ -229,7 +242,7 @@ js_event(struct js_ctx *c, const struct ss_event *ev)
 		break;
 	}
 	if (ev->pkt != NULL && ev->type != SS_EV_ICMP_ERROR)
-		js_packet(&j, ev->pkt, f, ev->side);
+		js_packet(&j, ev->pkt, f, ss_packet_side(f, ev->pkt));
 	jw_end(&j);
 }
 

@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "synscope/udp.h"
+#include "synscope/track.h"
 
 static const char *const udp_state_names[] = {
 	[SS_UDP_NEW] = "NEW",

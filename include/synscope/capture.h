@@ -73,7 +73,7 @@ struct ss_loop {
 	bool		 eof;		/* input is finished */
 	/* status after the run */
 	int		 status;	/* enum ss_exit */
-	char		 err[256];	/* why status is not OK */
+	char		 err[512];	/* why status is not OK */
 	/* replay position */
 	uint64_t	 pkt_ns;	/* packet time of the last packet */
 };

@@ -116,6 +116,9 @@ void		 ss_engine_advance(struct ss_engine *, uint64_t now_ns);
 /* End of input: write out every remaining flow, then finish() sinks. */
 void		 ss_engine_finish(struct ss_engine *);
 
+/* Deliver an event no frame caused (timers) to every sink. */
+void		 ss_engine_broadcast(struct ss_engine *, const struct ss_event *);
+
 /* Record an event caused by the current frame (trackers use this). */
 void		 ss_engine_emit(struct ss_engine *, const struct ss_event *);
 

@@ -114,6 +114,12 @@ ss_flow_port(const struct ss_flow *f, int side)
 	    f->key.hi_port;
 }
 
+/* Which side of a flow sent a packet of it: 0 originator, 1 responder. */
+int		 ss_packet_side(const struct ss_flow *, const struct ss_packet *);
+
+/* "client" (originator) or "server" (responder) of a TCP flow. */
+const char	*ss_role_name(const struct ss_flow *, int side);
+
 struct ss_flow_table;
 
 /* Called with each flow about to be freed (expired, evicted, reused). */

@@ -39,27 +39,127 @@ const char	*ss_tcp_state_ss_name(enum ss_tcp_state);
 /* Parse either spelling, any case, '_' for '-'; -1 when unknown. */
 int		 ss_tcp_state_parse(const char *);
 
+/*
+ * Anomalies.  The first ten are the vocabulary of the conn records'
+ * "anomalies" and "anomaly_counts"; the others are finer marks carried by
+ * events and packet annotations, each folded into a vocabulary word or
+ * into a counter of its own (ss_anomaly_word).
+ */
+#define SS_ANOMALIES(X)						\
+	X(RETRANSMISSION,	"retransmission",	RETRANSMISSION)	\
+	X(OUT_OF_ORDER,		"out_of_order",		OUT_OF_ORDER)	\
+	X(DUP_ACK,		"dup_ack",		DUP_ACK)	\
+	X(ZERO_WINDOW,		"zero_window",		ZERO_WINDOW)	\
+	X(WINDOW_PROBE,		"window_probe",		WINDOW_PROBE)	\
+	X(KEEPALIVE,		"keepalive",		KEEPALIVE)	\
+	X(RST_OUT_OF_WINDOW,	"rst_out_of_window",	RST_OUT_OF_WINDOW) \
+	X(INVALID_FLAGS,	"invalid_flags",	INVALID_FLAGS)	\
+	X(ACK_UNSEEN,		"ack_unseen",		ACK_UNSEEN)	\
+	X(PORT_REUSE,		"port_reuse",		PORT_REUSE)	\
+	X(FAST_RETRANSMISSION,	"fast_retransmission",	RETRANSMISSION)	\
+	X(SPURIOUS_RETRANSMISSION, "spurious_retransmission", RETRANSMISSION) \
+	X(LOST_SEGMENT,		"previous_segment_not_captured", COUNT)	\
+	X(WINDOW_PROBE_ACK,	"window_probe_ack",	COUNT)		\
+	X(KEEPALIVE_ACK,	"keepalive_ack",	COUNT)		\
+	X(WINDOW_FULL,		"window_full",		COUNT)		\
+	X(WINDOW_UPDATE,	"window_update",	COUNT)		\
+	X(DUPLICATE,		"duplicate_frame",	COUNT)		\
+	X(RST_CHALLENGE,	"rst_in_window",	COUNT)		\
+	X(SYN_CHALLENGE,	"syn_in_window",	COUNT)		\
+	X(RST_IGNORED,		"rst_ignored",		COUNT)
+
+enum ss_anomaly {
+#define SS_ANOMALY_ENUM(id, name, word) SS_AN_##id,
+	SS_ANOMALIES(SS_ANOMALY_ENUM)
+#undef SS_ANOMALY_ENUM
+	SS_AN_COUNT
+};
+
+#define SS_AN_WORDS 10		/* the conn-record vocabulary: [0, 10) */
+
+const char	*ss_anomaly_name(enum ss_anomaly);
+/* The vocabulary word an anomaly counts as; SS_AN_COUNT for none. */
+enum ss_anomaly	 ss_anomaly_word(enum ss_anomaly);
+
+/* Why an endpoint changed state (see ss_tcp_rule_text). */
+#define SS_TCP_RULES(X)							\
+	X(NONE,			"")						\
+	X(SEND_SYN,		"sent SYN (active open)")				\
+	X(INFER_SYN,		"sent a SYN that was not captured (inferred from the SYN-ACK)") \
+	X(LISTEN,		"answered a SYN, so it was listening (passive open, inferred)") \
+	X(GOT_SYN_LISTEN,	"got SYN in LISTEN: answers SYN-ACK")		\
+	X(GOT_SYN_SYNSENT,	"got SYN in SYN-SENT that does not acknowledge its own SYN (simultaneous open)") \
+	X(GOT_SYNACK,		"got SYN-ACK acknowledging its SYN: answers ACK")	\
+	X(SYN_ACKED,		"got ACK of its SYN")				\
+	X(MIDSTREAM,		"was already connected when the capture started (handshake not seen, inferred)") \
+	X(SEND_FIN,		"sent FIN (active close)")				\
+	X(SEND_FIN_PASSIVE,	"sent FIN after receiving the peer's FIN (passive close)") \
+	X(FIN_CROSSED,		"sent FIN whose ACK does not cover the peer's FIN: the FINs crossed, so the peer's FIN reached it in FIN-WAIT-1") \
+	X(GOT_FIN,		"got FIN: the peer will send no more data")	\
+	X(GOT_FIN_FW1,		"got FIN before the ACK of its own FIN (simultaneous close)") \
+	X(GOT_FIN_FW2,		"got FIN in FIN-WAIT-2: starts the 2MSL timer")	\
+	X(FIN_ACKED,		"got ACK of its FIN")				\
+	X(SEND_RST,		"sent RST: aborts the connection")		\
+	X(GOT_RST,		"got RST with the exact expected sequence number")	\
+	X(GOT_RST_FIN,		"got RST with the sequence number of the peer's FIN (accepted after a FIN, as Linux does)") \
+	X(GOT_RST_SYNSENT,	"got RST acknowledging its SYN: connection refused")	\
+	X(GOT_RST_SYNRCVD,	"got RST in SYN-RECEIVED: the half-open connection is dropped") \
+	X(GOT_RST_TW,		"got RST in TIME-WAIT: the TIME-WAIT state is cut short") \
+	X(TW_EXPIRED,		"2MSL timer expired")
+
+enum ss_tcp_rule {
+#define SS_TCP_RULE_ENUM(id, text) SS_RULE_##id,
+	SS_TCP_RULES(SS_TCP_RULE_ENUM)
+#undef SS_TCP_RULE_ENUM
+	SS_RULE_COUNT
+};
+
+/* The rule in words ("got SYN in LISTEN: answers SYN-ACK"). */
+const char	*ss_tcp_rule_text(uint16_t rule);
+/* The RFC 9293 (or RFC 5961) rule behind it, in one sentence with its section. */
+const char	*ss_tcp_rule_rfc(uint16_t rule);
+
+/* Zeek's own endpoint states (its conn_state is computed from them). */
+enum ss_zeek_state {
+	SS_Z_INACTIVE = 0,
+	SS_Z_SYN_SENT,
+	SS_Z_SYN_ACK_SENT,
+	SS_Z_PARTIAL,
+	SS_Z_ESTABLISHED,
+	SS_Z_CLOSED,
+	SS_Z_RESET,
+};
+
 /* Per-sender sequence tracking (RFC 9293 §3.4 sequence space). */
 struct ss_tcp_dir {
 	uint32_t	isn;		/* base of relative sequence numbers */
 	uint32_t	nxt;		/* highest seq + len (+SYN/FIN) sent */
 	uint32_t	ack;		/* highest ACK this side sent */
 	uint32_t	fin_seq;	/* sequence number of its FIN */
-	uint32_t	win;		/* last window, scaled where known */
+	uint32_t	win;		/* last window field (unscaled) */
 	uint32_t	ts_val;		/* last TSval sent */
+	uint32_t	fp;		/* fingerprint of its last segment */
 	uint8_t		state;		/* enum ss_tcp_state of this endpoint */
 	uint8_t		wscale;		/* shift from its SYN; 0xff none */
 	uint8_t		last_flags;	/* flags of its last segment (low 8) */
 	uint8_t		flags_seen;	/* union of the flags it sent */
-	uint8_t		have : 1,	/* isn/nxt valid */
+	uint16_t	have : 1,	/* isn/nxt valid */
 			have_ack : 1,	/* ack valid */
-			fin_sent : 1,
-			syn_sent : 1,
-			rst_sent : 1,
-			inferred : 1;	/* state guessed (mid-stream) */
+			syn : 1,	/* sent a SYN (no ACK) */
+			synack : 1,	/* sent a SYN-ACK */
+			syn_acked : 1,	/* the peer acknowledged its SYN */
+			got_syn : 1,	/* the peer's SYN reached it */
+			fin : 1,	/* sent a FIN */
+			fin_acked : 1,	/* the peer acknowledged its FIN */
+			got_fin : 1,	/* the peer's FIN reached it */
+			rst : 1,	/* sent an accepted RST */
+			inferred : 1,	/* state guessed (handshake not seen) */
+			fp_valid : 1;
+	uint8_t		zstate;		/* enum ss_zeek_state */
+	uint8_t		zprev;		/* its previous Zeek state */
+	uint8_t		hist;		/* Zeek history letters recorded (mask) */
 	uint8_t		dupacks;	/* consecutive duplicate ACKs */
-	uint8_t		hist;		/* Zeek history letters already recorded */
-	uint8_t		pad;
+	uint8_t		hist_rep[4];	/* Zeek's logarithmic repeats (t, w, g, c) */
 };
 
 struct ss_tcp_conn {
@@ -67,10 +167,11 @@ struct ss_tcp_conn {
 	uint64_t	syn_ns;		/* first SYN */
 	uint64_t	synack_ns;	/* first SYN-ACK */
 	uint64_t	ack_ns;		/* first ACK completing the handshake */
-	uint64_t	tw_ns;		/* time TIME-WAIT was entered */
-	uint32_t	anomalies;	/* bit set of enum ss_anomaly */
-	uint16_t	hist_len;
-	char		history[22];	/* Zeek conn history */
+	uint32_t	anomalies;	/* bit set of vocabulary words */
+	uint32_t	an_count[SS_AN_WORDS];	/* per word, both directions */
+	uint32_t	dup_frames;	/* duplicate frames seen */
+	uint8_t		hist_len;
+	char		history[23];	/* Zeek conn history */
 };
 
 #endif /* SYNSCOPE_TCP_H */

@@ -1,15 +1,16 @@
 /*
- * udp.h - trackers below the engine: TCP connections, UDP flows and ICMP
+ * track.h - trackers below the engine: TCP connections, UDP flows and ICMP
  * exchanges.  Each takes one packet of its flow and returns the flow's
  * timeout class.
  */
-#ifndef SYNSCOPE_UDP_H
-#define SYNSCOPE_UDP_H
+#ifndef SYNSCOPE_TRACK_H
+#define SYNSCOPE_TRACK_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "synscope/engine.h"
+#include "synscope/tcp.h"
 
 /* TCP (tcp_state.c) */
 bool	 ss_tcp_sender_is_orig(const struct ss_packet *);
@@ -18,6 +19,10 @@ bool	 ss_tcp_starts_new(const struct ss_engine *, const struct ss_flow *,
 uint8_t	 ss_tcp_segment(struct ss_engine *, struct ss_flow *,
 	    const struct ss_packet *, int side);
 void	 ss_tcp_end(struct ss_engine *, struct ss_flow *);
+void	 ss_tcp_mark_reuse(struct ss_engine *, struct ss_flow *,
+	    const struct ss_packet *, int side);
+void	 ss_tcp_anomaly(struct ss_engine *, struct ss_flow *,
+	    const struct ss_packet *, int side, enum ss_anomaly);
 uint32_t ss_tcp_rel(const struct ss_flow *, int side, uint32_t seq);
 bool	 ss_tcp_rel_known(const struct ss_flow *, int side);
 

@@ -1,0 +1,28 @@
+/*
+ * zeek.h - Zeek-compatible connection summaries: the originator choice,
+ * Zeek's endpoint states, the history string and conn_state.
+ */
+#ifndef SYNSCOPE_ZEEK_H
+#define SYNSCOPE_ZEEK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synscope/engine.h"
+
+/* Does the sender of a new TCP flow's first packet originate it? */
+bool		 ss_zeek_tcp_sender_is_orig(const struct ss_packet *);
+/* Update Zeek's endpoint states and history with one segment. */
+void		 ss_zeek_tcp_packet(struct ss_engine *, struct ss_flow *,
+		    const struct ss_packet *, int side);
+/* Update a UDP or ICMP flow's history with one packet. */
+void		 ss_zeek_udp_packet(struct ss_flow *, const struct ss_packet *,
+		    int side);
+/* conn_state of a flow ("S0", "SF", ...). */
+const char	*ss_zeek_conn_state(const struct ss_flow *);
+/* History of a flow ("ShADadFf"). */
+const char	*ss_zeek_history(const struct ss_flow *);
+/* orig_bytes / resp_bytes as Zeek counts them. */
+uint64_t	 ss_zeek_bytes(const struct ss_flow *, int side);
+
+#endif
