@@ -134,7 +134,7 @@ engine_count(struct ss_stats *st, const struct ss_packet *p)
 		st->truncated++;
 	else if (p->outcome == SS_DEC_MALFORMED)
 		st->malformed++;
-	if (p->reason != SS_R_NONE && p->reason < SS_R_COUNT)
+	if (p->outcome >= SS_DEC_TRUNCATED && p->reason < SS_R_COUNT)
 		st->reason[p->reason]++;
 	if (p->frag_offset != 0) {
 		st->fragments++;

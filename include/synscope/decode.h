@@ -84,7 +84,8 @@ const char	*ss_reason_name(enum ss_reason);
 #define SS_OPT_AO	0x0100
 #define SS_OPT_EOL	0x0200
 #define SS_OPT_UNKNOWN	0x0400
-#define SS_OPT_BAD	0x8000	/* an option ran past the header */
+#define SS_OPT_BAD	0x8000	/* an option ran past the header or had
+				   the wrong size for its kind */
 
 #define SS_MAX_SACK	4
 
@@ -126,13 +127,15 @@ struct ss_packet {
 
 	uint8_t		outcome;	/* enum ss_outcome */
 	uint8_t		reason;		/* enum ss_reason: first problem met */
-	uint8_t		family;		/* 4 or 6 (outermost IP); 0 none */
-	uint8_t		proto;		/* IPPROTO_* of the transport header */
+	uint8_t		family;		/* 4 or 6 of the innermost IP decoded; 0 none */
+	uint8_t		proto;		/* IPPROTO_* of the transport header, set
+					   only once the IP header proved valid */
 
 	uint8_t		ttl;		/* TTL or hop limit */
 	uint8_t		tos;		/* TOS or traffic class (ECN bits) */
 	uint8_t		nvlan;		/* 802.1Q/802.1ad tags seen */
-	uint8_t		ntunnel;	/* tunnel headers removed (MPLS, GRE, IP-in-IP) */
+	uint8_t		ntunnel;	/* tunnel layers removed (GRE, IP-in-IP;
+					   an MPLS label stack counts as one) */
 	uint16_t	vlan;		/* outermost VLAN id */
 	uint16_t	ip_id;		/* IPv4 identification (0 for IPv6) */
 
@@ -179,7 +182,9 @@ struct ss_packet {
 /*
  * Decode one frame of the given DLT_* link type.  Fills *pkt (ts_ns is
  * the caller's) and returns pkt->outcome.  Never reads more than caplen
- * bytes of data.
+ * bytes of data.  An OK outcome may still carry a note in pkt->reason
+ * (a bad TCP option, an unusable ICMP quote, a header cut by the end of
+ * a first fragment).
  */
 enum ss_outcome ss_decode(int linktype, const uint8_t *data, uint32_t caplen,
 		    uint32_t wirelen, struct ss_packet *pkt);
