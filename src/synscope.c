@@ -66,6 +66,7 @@ usage(FILE *fp)
 "  -B kib          capture buffer size in KiB\n"
 "  -Z user         drop privileges to user after opening the capture\n"
 "  -q              events: flow events only, no packet lines\n"
+"  --explain       events: the RFC rule under each state change\n"
 "  -n              accepted for tcpdump compatibility (names are never resolved)\n"
 "  --speed x       replay speed: 1 as recorded, 10 ten times faster,\n"
 "                  0 as fast as possible (the default)\n"
@@ -81,7 +82,7 @@ usage(FILE *fp)
 
 enum {
 	OPT_SPEED = 256, OPT_MAX_FLOWS, OPT_TIME_WAIT, OPT_UDP_TIMEOUT,
-	OPT_TCP_TIMEOUT, OPT_VERSION, OPT_PAUSED,
+	OPT_TCP_TIMEOUT, OPT_VERSION, OPT_PAUSED, OPT_EXPLAIN,
 };
 
 static const struct option long_opts[] = {
@@ -92,6 +93,7 @@ static const struct option long_opts[] = {
 	{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
 	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
 	{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -288,6 +290,9 @@ main(int argc, char **argv)
 			}
 			break;
 		}
+		case OPT_EXPLAIN:
+			oo.explain = true;
+			break;
 		case OPT_MAX_FLOWS:
 			if (!parse_u64("--max-flows", optarg, 1, 1u << 30, &v))
 				return SS_EXIT_USAGE;

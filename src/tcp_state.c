@@ -40,6 +40,9 @@
 #include "synscope/track.h"
 #include "synscope/zeek.h"
 
+/* Copies of one frame closer than this are duplicates, not resends. */
+#define DUP_WINDOW_US	5000
+
 /* Wrap-safe sequence comparisons (RFC 9293 §3.4). */
 #define SEQ_LT(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LEQ(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
@@ -575,9 +578,9 @@ tcp_ack(struct seg *s)
 	}
 }
 
-/* What sending a FIN means for its sender and receiver. */
+/* What sending a FIN means for its sender. */
 static void
-tcp_fin(struct seg *s)
+tcp_fin_send(struct seg *s)
 {
 	struct ss_tcp_conn *c = &s->f->u.tcp;
 	const struct ss_packet *p = s->p;
@@ -609,6 +612,15 @@ tcp_fin(struct seg *s)
 			break;
 		}
 	}
+}
+
+/* What the FIN means for its receiver (after its ACK field was applied). */
+static void
+tcp_fin_recv(struct seg *s)
+{
+	struct ss_tcp_dir *peer = &s->f->u.tcp.dir[1 - s->side];
+	int rx = 1 - s->side;
+
 	if (peer->got_fin)
 		return;
 	switch (peer->state) {
@@ -656,7 +668,7 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 	struct ss_tcp_dir *me = &c->dir[side];
 	struct seg s = { e, f, p, side };
 	uint16_t fl = p->flags;
-	uint32_t fp, end;
+	uint32_t fp, us, end;
 
 	if (f->d[0].pkts + f->d[1].pkts == 1) {
 		c->dir[0].wscale = c->dir[1].wscale = 0xff;
@@ -666,13 +678,18 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 	me->flags_seen |= (uint8_t)fl;
 	f->d[side].bytes += p->payload_len;
 
-	/* the same frame twice: counted, but it changes nothing */
+	/*
+	 * The same frame captured twice (lo, "any", bridges): identical and
+	 * within DUP_WINDOW_US of the first copy.  Counted, changes nothing.
+	 */
 	fp = seg_fingerprint(p);
-	if (me->fp_valid && me->fp == fp) {
+	us = (uint32_t)(p->ts_ns / 1000);
+	if (me->fp_valid && me->fp == fp && us - me->fp_us <= DUP_WINDOW_US) {
 		ss_tcp_anomaly(e, f, p, side, SS_AN_DUPLICATE);
 		return f->fclass;
 	}
 	me->fp = fp;
+	me->fp_us = us;
 	me->fp_valid = 1;
 
 	ss_zeek_tcp_packet(e, f, p, side);
@@ -706,12 +723,15 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 		tcp_rst(&s);
 		return tcp_class(c);
 	}
+	/* the sender's side first, then the receiver's (ACK before FIN) */
 	if (fl & SS_TH_SYN)
 		tcp_syn(&s);
+	if (fl & SS_TH_FIN)
+		tcp_fin_send(&s);
 	if (fl & SS_TH_ACK)
 		tcp_ack(&s);
 	if (fl & SS_TH_FIN)
-		tcp_fin(&s);
+		tcp_fin_recv(&s);
 	return tcp_class(c);
 }
 

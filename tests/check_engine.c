@@ -1,7 +1,484 @@
+/*
+ * check_engine.c - the TCP state engine, table-driven: each scenario is a
+ * list of segments with the states both endpoints must be in after each
+ * one, and the final conn_state and history.  Every scenario runs over
+ * IPv4 and IPv6, with ordinary initial sequence numbers and with ones
+ * that wrap around 2^32 during the connection.
+ */
+#include <netinet/in.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "check_suites.h"
+#include "frames.h"
+#include "synscope/engine.h"
+#include "synscope/tcp.h"
+#include "synscope/zeek.h"
+
+#define MAX_STEPS 16
+
+struct step {
+	char		 dir;		/* 'c' client to server, 's' back */
+	const char	*flags;		/* S A F R P U E W, "" for none */
+	uint32_t	 seq;		/* relative to the sender's ISN */
+	uint32_t	 ack;		/* relative to the receiver's ISN */
+	uint32_t	 len;
+	int		 orig;		/* expected states after it; -1: any */
+	int		 resp;
+	uint32_t	 dt_ms;		/* time since the previous step; 0: 1 ms */
+	uint16_t	 win;		/* 0: 64000 */
+};
+
+struct scenario {
+	const char	*name;
+	struct step	 steps[MAX_STEPS];
+	const char	*conn_state;	/* of the last connection; NULL: unchecked */
+	const char	*history;
+	uint32_t	 anomalies;	/* vocabulary words expected (bit set) */
+	int		 conns;		/* connections created (0: 1) */
+	uint32_t	 dups;		/* duplicate frames expected */
+};
+
+#define A(x)	(1u << SS_AN_##x)
+#define CLOSED	SS_TCP_CLOSED
+#define LISTEN	SS_TCP_LISTEN
+#define SYNSENT	SS_TCP_SYN_SENT
+#define SYNRCVD	SS_TCP_SYN_RECEIVED
+#define ESTAB	SS_TCP_ESTABLISHED
+#define FW1	SS_TCP_FIN_WAIT_1
+#define FW2	SS_TCP_FIN_WAIT_2
+#define CWAIT	SS_TCP_CLOSE_WAIT
+#define CLOSING	SS_TCP_CLOSING
+#define LASTACK	SS_TCP_LAST_ACK
+#define TWAIT	SS_TCP_TIME_WAIT
+#define ANY	(-1)
+
+static const struct scenario scenarios[] = {
+	{ "close-client-first", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "PA", 1, 1, 100, ESTAB, ESTAB },
+		{ 's', "A", 1, 101, 0, ESTAB, ESTAB },
+		{ 's', "PA", 1, 101, 200, ESTAB, ESTAB },
+		{ 'c', "A", 101, 201, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 101, 201, 0, FW1, CWAIT },
+		{ 's', "A", 201, 102, 0, FW2, CWAIT },
+		{ 's', "FA", 201, 102, 0, TWAIT, LASTACK },
+		{ 'c', "A", 102, 202, 0, TWAIT, CLOSED },
+	}, "SF", "ShADadFf", 0, 0 },
+	{ "close-server-first", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 's', "FA", 1, 1, 0, CWAIT, FW1 },
+		{ 'c', "A", 1, 2, 0, CWAIT, FW2 },
+		{ 'c', "FA", 1, 2, 0, LASTACK, TWAIT },
+		{ 's', "A", 2, 2, 0, CLOSED, TWAIT },
+	}, "SF", "ShAfFa", 0, 0 },
+	{ "close-combined-fin-ack", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT },
+		{ 's', "FA", 1, 2, 0, TWAIT, LASTACK },
+		{ 'c', "A", 2, 2, 0, TWAIT, CLOSED },
+	}, "SF", "ShAFf", 0, 0 },
+	{ "half-close", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT },
+		{ 's', "A", 1, 2, 0, FW2, CWAIT },
+		{ 's', "PA", 1, 2, 500, FW2, CWAIT },
+		{ 'c', "A", 2, 501, 0, FW2, CWAIT },
+		{ 's', "PA", 501, 2, 500, FW2, CWAIT },
+		{ 'c', "A", 2, 1001, 0, FW2, CWAIT },
+		{ 's', "FA", 1001, 2, 0, TWAIT, LASTACK },
+		{ 'c', "A", 2, 1002, 0, TWAIT, CLOSED },
+	}, "SF", NULL, 0, 0 },
+	{ "simultaneous-open", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "S", 0, 0, 0, SYNRCVD, SYNRCVD },
+		{ 'c', "SA", 0, 1, 0, SYNRCVD, ESTAB },
+		{ 's', "SA", 0, 1, 0, ESTAB, ESTAB },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+	}, NULL, NULL, 0, 0 },
+	{ "simultaneous-close", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT },
+		/* the server's FIN does not ack the client's: they crossed */
+		{ 's', "FA", 1, 1, 0, CLOSING, CLOSING },
+		{ 'c', "A", 2, 2, 0, CLOSING, TWAIT },
+		{ 's', "A", 2, 2, 0, TWAIT, TWAIT },
+	}, "SF", NULL, 0, 0 },
+	{ "syn-retransmission", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED, 1000 },
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED, 2000 },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD, 1000 },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+	}, "S1", NULL, 0, 1 },
+	{ "syn-unanswered", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED, 1000 },
+	}, "S0", "S", 0, 0 },
+	{ "refused", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "RA", 0, 1, 0, CLOSED, CLOSED },
+	}, "REJ", "Sr", 0, 0 },
+	{ "rst-with-bad-ack-in-syn-sent", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "RA", 0, 77, 0, SYNSENT, CLOSED },
+	}, NULL, NULL, 0, 0 },
+	{ "reset-by-client", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "PA", 1, 1, 10, ESTAB, ESTAB },
+		{ 'c', "RA", 11, 1, 0, CLOSED, CLOSED },
+	}, "RSTO", NULL, 0, 0 },
+	{ "reset-by-server", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 's', "R", 1, 0, 0, CLOSED, CLOSED },
+	}, "RSTR", NULL, 0, 0 },
+	{ "reset-in-syn-received", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "R", 1, 0, 0, CLOSED, CLOSED },
+	}, NULL, NULL, 0, 0 },
+	{ "reset-in-close-wait", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT },
+		{ 's', "A", 1, 2, 0, FW2, CWAIT },
+		{ 's', "RA", 1, 2, 0, CLOSED, CLOSED },
+	}, NULL, NULL, 0, 0 },
+	{ "rst-after-fin-with-fin-seq", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT },
+		{ 'c', "RA", 1, 1, 0, CLOSED, CLOSED },
+	}, NULL, NULL, 0, 0 },
+	{ "rst-in-window-not-exact", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 's', "R", 1000, 0, 0, ESTAB, ESTAB },
+	}, "RSTR", NULL, 0, 0 },
+	{ "rst-out-of-window", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 's', "R", 0x40000000, 0, 0, ESTAB, ESTAB },
+		{ 'c', "PA", 1, 1, 10, ESTAB, ESTAB },
+	}, "RSTR", NULL, A(RST_OUT_OF_WINDOW), 0 },
+	{ "rst-in-time-wait", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT },
+		{ 's', "FA", 1, 2, 0, TWAIT, LASTACK },
+		{ 's', "RA", 2, 2, 0, CLOSED, CLOSED },
+	}, NULL, NULL, 0, 0 },
+	{ "midstream-data", {
+		{ 'c', "PA", 100, 200, 10, ESTAB, ESTAB },
+		{ 's', "A", 200, 110, 0, ESTAB, ESTAB },
+		{ 's', "FA", 200, 110, 0, CWAIT, FW1 },
+		{ 'c', "FA", 110, 201, 0, LASTACK, TWAIT },
+		{ 's', "A", 201, 111, 0, CLOSED, TWAIT },
+	}, NULL, NULL, 0, 0 },
+	{ "synack-first", {
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+	}, NULL, NULL, 0, 0 },
+	{ "tcp-fast-open", {
+		{ 'c', "S", 0, 0, 100, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 101, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 101, 1, 0, ESTAB, ESTAB },
+	}, "S1", NULL, 0, 0 },
+	{ "invalid-flags", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "SF", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FPU", 1, 1, 0, ESTAB, ESTAB },
+		{ 's', "SR", 1, 1, 0, ESTAB, ESTAB },
+	}, NULL, NULL, A(INVALID_FLAGS), 0 },
+	{ "duplicate-frames", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED, 0 },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT, 0 },
+	}, NULL, NULL, 0, 0, 2 },
+	{ "port-reuse-in-time-wait", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		{ 'c', "FA", 1, 1, 0, FW1, CWAIT },
+		{ 's', "FA", 1, 2, 0, TWAIT, LASTACK },
+		{ 'c', "A", 2, 2, 0, TWAIT, CLOSED },
+		/* a new SYN, further on in sequence space: a new connection */
+		{ 'c', "S", 100000, 0, 0, SYNSENT, CLOSED, 5000 },
+	}, "S0", "S", A(PORT_REUSE), 2 },
+	{ "port-reuse-after-reset", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "RA", 0, 1, 0, CLOSED, CLOSED },
+		{ 'c', "S", 5000, 0, 0, SYNSENT, CLOSED, 1000 },
+	}, "S0", "S", A(PORT_REUSE), 2 },
+};
+
+#define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
+
+/* What the sink saw. */
+struct seen {
+	int		 orig, resp;		/* states after the last packet */
+	uint64_t	 last_id;
+	int		 conns;
+	char		 conn_state[8];
+	char		 history[32];
+	uint32_t	 anomalies;
+	uint32_t	 dups;
+	int		 state_events;
+};
+
+/* Sink: states after each packet. */
+static void
+seen_packet(void *ctx, const struct ss_packet *p, const struct ss_flow *f,
+    int side, const struct ss_event *evs, size_t nevs)
+{
+	struct seen *s = ctx;
+	size_t i;
+
+	(void)p;
+	(void)side;
+	for (i = 0; i < nevs; i++) {
+		if (evs[i].type == SS_EV_STATE) {
+			s->state_events++;
+			/* every reported change starts from the state it left */
+			ck_assert_int_ne(evs[i].old_state, evs[i].new_state);
+		}
+		if (evs[i].type == SS_EV_FLOW_NEW)
+			s->conns++;
+	}
+	if (f == NULL)
+		return;
+	s->orig = f->u.tcp.dir[0].state;
+	s->resp = f->u.tcp.dir[1].state;
+	s->last_id = f->id;
+}
+
+/* Sink: the record of each connection as it ends. */
+static void
+seen_event(void *ctx, const struct ss_event *ev)
+{
+	struct seen *s = ctx;
+
+	if (ev->type != SS_EV_FLOW_END || ev->flow->id != s->last_id)
+		return;
+	snprintf(s->conn_state, sizeof(s->conn_state), "%s",
+	    ss_zeek_conn_state(ev->flow));
+	snprintf(s->history, sizeof(s->history), "%s",
+	    ss_zeek_history(ev->flow));
+	s->anomalies = ev->flow->u.tcp.anomalies;
+	s->dups = ev->flow->u.tcp.dup_frames;
+}
+
+/* Turn "SA" into flag bits. */
+static uint16_t
+parse_flags(const char *s)
+{
+	uint16_t f = 0;
+
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case 'S': f |= SS_TH_SYN; break;
+		case 'A': f |= SS_TH_ACK; break;
+		case 'F': f |= SS_TH_FIN; break;
+		case 'R': f |= SS_TH_RST; break;
+		case 'P': f |= SS_TH_PUSH; break;
+		case 'U': f |= SS_TH_URG; break;
+		case 'E': f |= SS_TH_ECE; break;
+		case 'W': f |= SS_TH_CWR; break;
+		default: ck_abort_msg("bad flag %c", *s);
+		}
+	}
+	return f;
+}
+
+/* Variants: _i bit 0 = IPv6, bit 1 = wrapping sequence numbers. */
+static void
+run_scenario(const struct scenario *sc, int variant)
+{
+	static const char *st[] = { "CLOSED", "LISTEN", "SYN-SENT",
+	    "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
+	    "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT" };
+	bool v6 = variant & 1, wrap = variant & 2;
+	uint32_t isn_c = wrap ? 0xffffff00u : 1000, isn_s = wrap ? 0xfffffff0u :
+	    500000;
+	struct ss_engine_config cfg;
+	struct ss_engine *e;
+	struct ss_sink sink;
+	struct seen seen;
+	uint8_t buf[2048];
+	uint64_t t = 1000000000000ULL;
+	size_t i, n;
+
+	ss_engine_config_defaults(&cfg);
+	cfg.max_flows = 64;
+	e = ss_engine_new(&cfg);
+	ck_assert_ptr_nonnull(e);
+	memset(&seen, 0, sizeof(seen));
+	memset(&sink, 0, sizeof(sink));
+	sink.packet = seen_packet;
+	sink.event = seen_event;
+	sink.ctx = &seen;
+	ss_engine_add_sink(e, &sink);
+
+	for (i = 0; i < MAX_STEPS && sc->steps[i].dir != 0; i++) {
+		const struct step *s = &sc->steps[i];
+		bool c2s = s->dir == 'c';
+		struct tf_pkt tp;
+
+		memset(&tp, 0, sizeof(tp));
+		tp.src = c2s ? (v6 ? "2001:db8::1" : "10.0.0.1") :
+		    (v6 ? "2001:db8::2" : "10.0.0.2");
+		tp.dst = c2s ? (v6 ? "2001:db8::2" : "10.0.0.2") :
+		    (v6 ? "2001:db8::1" : "10.0.0.1");
+		tp.proto = IPPROTO_TCP;
+		tp.sport = c2s ? 40000 : 80;
+		tp.dport = c2s ? 80 : 40000;
+		tp.flags = parse_flags(s->flags);
+		tp.seq = (c2s ? isn_c : isn_s) + s->seq;
+		tp.ack = (tp.flags & SS_TH_ACK) ? (c2s ? isn_s : isn_c) + s->ack :
+		    0;
+		tp.win = s->win != 0 ? s->win : 64000;
+		tp.paylen = s->len;
+		n = tf_frame(buf, sizeof(buf), DLT_EN10MB, &tp);
+		ck_assert_uint_gt(n, 0);
+		t += (uint64_t)(s->dt_ms != 0 || i == 0 ? s->dt_ms : 1) * 1000000;
+		if (i > 0 && s->dt_ms == 0 && sc->steps[i - 1].dir == s->dir &&
+		    strcmp(sc->steps[i - 1].flags, s->flags) == 0 &&
+		    sc->steps[i - 1].seq == s->seq && s->len == 0)
+			t -= 1000000;	/* a duplicate frame: same time */
+		ss_engine_frame(e, DLT_EN10MB, t, buf, (uint32_t)n, (uint32_t)n);
+		if (s->orig >= 0)
+			ck_assert_msg(seen.orig == s->orig,
+			    "%s step %zu: client is %s, expected %s", sc->name,
+			    i, st[seen.orig], st[s->orig]);
+		if (s->resp >= 0)
+			ck_assert_msg(seen.resp == s->resp,
+			    "%s step %zu: server is %s, expected %s", sc->name,
+			    i, st[seen.resp], st[s->resp]);
+	}
+	ss_engine_finish(e);
+	ck_assert_int_eq(seen.conns, sc->conns != 0 ? sc->conns : 1);
+	if (sc->conn_state != NULL)
+		ck_assert_str_eq(seen.conn_state, sc->conn_state);
+	if (sc->history != NULL)
+		ck_assert_str_eq(seen.history, sc->history);
+	ck_assert_uint_eq(seen.dups, sc->dups);
+	ck_assert_msg((seen.anomalies & sc->anomalies) == sc->anomalies,
+	    "%s: anomalies 0x%x lack 0x%x", sc->name, seen.anomalies,
+	    sc->anomalies);
+	ss_engine_free(e);
+}
+
+START_TEST(test_scenario)
+{
+	run_scenario(&scenarios[_i / 4], _i % 4);
+}
+END_TEST
+
+/* TIME-WAIT ends after 2MSL of packet time, then the record is written. */
+START_TEST(test_time_wait_expiry)
+{
+	static const struct step close[] = {
+		{ 'c', "S", 0, 0, 0, 0, 0, 0, 0 }, { 's', "SA", 0, 1, 0, 0, 0, 0, 0 },
+		{ 'c', "A", 1, 1, 0, 0, 0, 0, 0 }, { 'c', "FA", 1, 1, 0, 0, 0, 0, 0 },
+		{ 's', "FA", 1, 2, 0, 0, 0, 0, 0 }, { 'c', "A", 2, 2, 0, 0, 0, 0, 0 },
+	};
+	struct ss_engine_config cfg;
+	struct ss_engine *e;
+	struct ss_sink sink;
+	struct seen seen;
+	uint8_t buf[256];
+	uint64_t t = 5000000000ULL;
+	size_t i, n;
+
+	ss_engine_config_defaults(&cfg);
+	cfg.time_wait_ns = 30ULL * 1000000000ULL;
+	e = ss_engine_new(&cfg);
+	memset(&seen, 0, sizeof(seen));
+	memset(&sink, 0, sizeof(sink));
+	sink.packet = seen_packet;
+	sink.event = seen_event;
+	sink.ctx = &seen;
+	ss_engine_add_sink(e, &sink);
+	for (i = 0; i < 6; i++) {
+		struct tf_pkt tp;
+		bool c2s = close[i].dir == 'c';
+
+		memset(&tp, 0, sizeof(tp));
+		tp.src = c2s ? "10.0.0.1" : "10.0.0.2";
+		tp.dst = c2s ? "10.0.0.2" : "10.0.0.1";
+		tp.proto = IPPROTO_TCP;
+		tp.sport = c2s ? 1234 : 80;
+		tp.dport = c2s ? 80 : 1234;
+		tp.flags = parse_flags(close[i].flags);
+		tp.seq = (c2s ? 100 : 900) + close[i].seq;
+		tp.ack = (c2s ? 900 : 100) + close[i].ack;
+		tp.win = 1000;
+		n = tf_frame(buf, sizeof(buf), DLT_RAW, &tp);
+		t += 1000000;
+		ss_engine_frame(e, DLT_RAW, t, buf, (uint32_t)n, (uint32_t)n);
+	}
+	ck_assert_int_eq(seen.orig, SS_TCP_TIME_WAIT);
+	ss_engine_advance(e, t + 29ULL * 1000000000ULL);
+	ck_assert_str_eq(seen.conn_state, "");		/* not yet */
+	ss_engine_advance(e, t + 31ULL * 1000000000ULL);
+	ck_assert_str_eq(seen.conn_state, "SF");	/* written */
+	ss_engine_free(e);
+}
+END_TEST
+
+/* State names: RFC spellings, ss(8) spellings, any case, '_' for '-'. */
+START_TEST(test_state_names)
+{
+	ck_assert_str_eq(ss_tcp_state_name(SS_TCP_SYN_RECEIVED), "SYN-RECEIVED");
+	ck_assert_str_eq(ss_tcp_state_ss_name(SS_TCP_SYN_RECEIVED), "SYN-RECV");
+	ck_assert_str_eq(ss_tcp_state_ss_name(SS_TCP_ESTABLISHED), "ESTAB");
+	ck_assert_int_eq(ss_tcp_state_parse("ESTAB"), SS_TCP_ESTABLISHED);
+	ck_assert_int_eq(ss_tcp_state_parse("established"), SS_TCP_ESTABLISHED);
+	ck_assert_int_eq(ss_tcp_state_parse("syn_recv"), SS_TCP_SYN_RECEIVED);
+	ck_assert_int_eq(ss_tcp_state_parse("TIME-WAIT"), SS_TCP_TIME_WAIT);
+	ck_assert_int_eq(ss_tcp_state_parse("fin-wait-2"), SS_TCP_FIN_WAIT_2);
+	ck_assert_int_eq(ss_tcp_state_parse("nonsense"), -1);
+	ck_assert_int_eq(ss_tcp_state_parse(""), -1);
+}
+END_TEST
 
 Suite *
 make_engine_suite(void)
 {
-	return suite_create("engine");
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("tcp");
+
+	tcase_add_loop_test(tc, test_scenario, 0, (int)NSCEN * 4);
+	tcase_add_test(tc, test_time_wait_expiry);
+	tcase_add_test(tc, test_state_names);
+	suite_add_tcase(s, tc);
+	return s;
 }

@@ -1,7 +1,296 @@
+/*
+ * check_flow.c - the flow table: canonical keys, lookup from both
+ * directions, the bound and its eviction order, idle timeouts per class.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "check_suites.h"
+#include "synscope/flow.h"
+
+#define SEC 1000000000ULL
+
+/* A decoded TCP/UDP packet between two literal addresses. */
+static struct ss_packet
+mkpkt(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+    uint8_t proto)
+{
+	struct ss_packet p;
+	int af = strchr(src, ':') != NULL ? AF_INET6 : AF_INET;
+
+	memset(&p, 0, sizeof(p));
+	p.family = af == AF_INET6 ? 6 : 4;
+	p.proto = proto;
+	ck_assert_int_eq(inet_pton(af, src, p.src.a), 1);
+	ck_assert_int_eq(inet_pton(af, dst, p.dst.a), 1);
+	p.sport = sport;
+	p.dport = dport;
+	p.outcome = SS_DEC_OK;
+	return p;
+}
+
+struct ended {
+	int		n;
+	uint8_t		last_end;
+	uint64_t	last_id;
+};
+
+/* End callback: count. */
+static void
+on_end(void *ctx, struct ss_flow *f)
+{
+	struct ended *e = ctx;
+
+	e->n++;
+	e->last_end = f->end;
+	e->last_id = f->id;
+}
+
+/* A table with fixed timeouts and seed. */
+static struct ss_flow_table *
+mktable(uint32_t max, struct ended *e)
+{
+	struct ss_flow_table_config c;
+	struct ss_flow_table *ft;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	c.max_flows = max;
+	for (i = 0; i < SS_FC_COUNT; i++)
+		c.timeout_ns[i] = 60 * SEC;
+	c.timeout_ns[SS_FC_TCP_CLOSED] = 5 * SEC;
+	c.seed[0] = 1;
+	c.seed[1] = 2;
+	ft = ss_flow_table_new(&c);
+	ck_assert_ptr_nonnull(ft);
+	memset(e, 0, sizeof(*e));
+	ss_flow_table_set_end_cb(ft, on_end, e);
+	return ft;
+}
+
+START_TEST(test_key_symmetry)
+{
+	static const char *addrs[][2] = {
+		{ "10.0.0.1", "10.0.0.2" }, { "10.0.0.2", "10.0.0.1" },
+		{ "192.168.1.1", "192.168.1.1" }, { "::1", "2001:db8::7" },
+		{ "fe80::1", "fe80::1" },
+	};
+	struct ss_flow_key a, b;
+	struct ss_packet p, q;
+	bool la, lb;
+	size_t i;
+
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		p = mkpkt(addrs[i][0], 1234, addrs[i][1], 80, IPPROTO_TCP);
+		q = mkpkt(addrs[i][1], 80, addrs[i][0], 1234, IPPROTO_TCP);
+		ck_assert(ss_flow_key_of(&p, &a, &la));
+		ck_assert(ss_flow_key_of(&q, &b, &lb));
+		ck_assert(memcmp(&a, &b, sizeof(a)) == 0);
+		ck_assert(la != lb);
+	}
+	/* same addresses, ports swapped: the same flow */
+	p = mkpkt("10.0.0.1", 5000, "10.0.0.1", 6000, IPPROTO_UDP);
+	q = mkpkt("10.0.0.1", 6000, "10.0.0.1", 5000, IPPROTO_UDP);
+	ck_assert(ss_flow_key_of(&p, &a, &la));
+	ck_assert(ss_flow_key_of(&q, &b, &lb));
+	ck_assert(memcmp(&a, &b, sizeof(a)) == 0);
+	ck_assert(la != lb);
+	/* TCP and UDP on the same ports are different flows */
+	p = mkpkt("10.0.0.1", 53, "10.0.0.2", 53, IPPROTO_TCP);
+	q = mkpkt("10.0.0.1", 53, "10.0.0.2", 53, IPPROTO_UDP);
+	ck_assert(ss_flow_key_of(&p, &a, &la));
+	ck_assert(ss_flow_key_of(&q, &b, &lb));
+	ck_assert(memcmp(&a, &b, sizeof(a)) != 0);
+	/* later fragments and undecoded packets are not flows */
+	p = mkpkt("10.0.0.1", 1, "10.0.0.2", 2, IPPROTO_TCP);
+	p.frag_offset = 1480;
+	ck_assert(!ss_flow_key_of(&p, &a, &la));
+	p = mkpkt("10.0.0.1", 1, "10.0.0.2", 2, IPPROTO_TCP);
+	p.outcome = SS_DEC_MALFORMED;
+	ck_assert(!ss_flow_key_of(&p, &a, &la));
+	p = mkpkt("10.0.0.1", 1, "10.0.0.2", 2, 132);
+	ck_assert(!ss_flow_key_of(&p, &a, &la));
+}
+END_TEST
+
+START_TEST(test_icmp_echo_pairs)
+{
+	struct ss_flow_key a, b;
+	struct ss_packet p, q;
+	bool la, lb;
+
+	p = mkpkt("10.0.0.1", 0, "10.0.0.2", 0, IPPROTO_ICMP);
+	p.icmp_type = 8;
+	q = mkpkt("10.0.0.2", 0, "10.0.0.1", 0, IPPROTO_ICMP);
+	q.icmp_type = 0;
+	ck_assert(ss_flow_key_of(&p, &a, &la));
+	ck_assert(ss_flow_key_of(&q, &b, &lb));
+	ck_assert(memcmp(&a, &b, sizeof(a)) == 0);
+	p = mkpkt("2001:db8::1", 0, "2001:db8::2", 0, IPPROTO_ICMPV6);
+	p.icmp_type = 128;
+	q = mkpkt("2001:db8::2", 0, "2001:db8::1", 0, IPPROTO_ICMPV6);
+	q.icmp_type = 129;
+	ck_assert(ss_flow_key_of(&p, &a, &la));
+	ck_assert(ss_flow_key_of(&q, &b, &lb));
+	ck_assert(memcmp(&a, &b, sizeof(a)) == 0);
+}
+END_TEST
+
+START_TEST(test_lookup_both_directions)
+{
+	struct ss_flow_key k, k2;
+	struct ss_flow_table *ft;
+	struct ss_flow *f;
+	struct ss_packet p;
+	struct ended e;
+	bool lo;
+	char a[32], b[32];
+	int i;
+
+	ft = mktable(1000, &e);
+	for (i = 0; i < 500; i++) {
+		snprintf(a, sizeof(a), "10.1.%d.%d", i / 250, i % 250 + 1);
+		snprintf(b, sizeof(b), "10.2.%d.%d", i / 250, i % 250 + 1);
+		p = mkpkt(a, (uint16_t)(1000 + i), b, 80, IPPROTO_TCP);
+		ck_assert(ss_flow_key_of(&p, &k, &lo));
+		ck_assert_ptr_null(ss_flow_lookup(ft, &k, ss_flow_hash(ft, &k)));
+		f = ss_flow_create(ft, &k, ss_flow_hash(ft, &k), SEC, SS_FC_TCP_OPEN);
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(f->id, (uint64_t)i);
+	}
+	ck_assert_uint_eq(ss_flow_count(ft), 500);
+	for (i = 0; i < 500; i++) {
+		snprintf(a, sizeof(a), "10.1.%d.%d", i / 250, i % 250 + 1);
+		snprintf(b, sizeof(b), "10.2.%d.%d", i / 250, i % 250 + 1);
+		p = mkpkt(b, 80, a, (uint16_t)(1000 + i), IPPROTO_TCP);
+		ck_assert(ss_flow_key_of(&p, &k2, &lo));
+		f = ss_flow_lookup(ft, &k2, ss_flow_hash(ft, &k2));
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(f->id, (uint64_t)i);
+	}
+	ck_assert_int_eq(e.n, 0);
+	ss_flow_flush(ft, SS_END_EXIT);
+	ck_assert_int_eq(e.n, 500);
+	ck_assert_uint_eq(ss_flow_count(ft), 0);
+	ss_flow_table_free(ft);
+}
+END_TEST
+
+/* Create the flow of 10.9.x.y:port -> 10.8.0.1:80 at time t. */
+static struct ss_flow *
+mkflow(struct ss_flow_table *ft, int i, uint64_t t, uint8_t fc)
+{
+	struct ss_flow_key k;
+	struct ss_packet p;
+	char a[32];
+	bool lo;
+
+	snprintf(a, sizeof(a), "10.9.%d.%d", (i >> 8) & 255, i & 255);
+	p = mkpkt(a, 40000, "10.8.0.1", 80, IPPROTO_TCP);
+	ck_assert(ss_flow_key_of(&p, &k, &lo));
+	return ss_flow_create(ft, &k, ss_flow_hash(ft, &k), t, fc);
+}
+
+START_TEST(test_eviction_at_limit)
+{
+	struct ss_flow_table *ft;
+	struct ss_flow *f;
+	struct ended e;
+	int i;
+
+	ft = mktable(100, &e);
+	/* 50 open flows, then 50 half-open ones, all younger */
+	for (i = 0; i < 50; i++)
+		ck_assert_ptr_nonnull(mkflow(ft, i, SEC + (uint64_t)i,
+		    SS_FC_TCP_OPEN));
+	for (i = 50; i < 100; i++)
+		ck_assert_ptr_nonnull(mkflow(ft, i, 2 * SEC + (uint64_t)i,
+		    SS_FC_TCP_HALFOPEN));
+	ck_assert_uint_eq(ss_flow_count(ft), 100);
+	/* a new flow evicts the oldest half-open one, not an older open one */
+	f = mkflow(ft, 100, 3 * SEC, SS_FC_TCP_OPEN);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(ss_flow_count(ft), 100);
+	ck_assert_uint_eq(ss_flow_evictions(ft), 1);
+	ck_assert_int_eq(e.last_end, SS_END_EVICTED);
+	ck_assert_uint_eq(e.last_id, 50);
+	/* 60 more: the 49 left half-open go first, then the oldest open */
+	for (i = 101; i < 161; i++)
+		ck_assert_ptr_nonnull(mkflow(ft, i, 4 * SEC, SS_FC_TCP_OPEN));
+	ck_assert_uint_eq(ss_flow_count(ft), 100);
+	ck_assert_uint_eq(ss_flow_evictions(ft), 61);
+	ck_assert_uint_eq(ss_flow_class_count(ft, SS_FC_TCP_HALFOPEN), 0);
+	ck_assert_uint_eq(e.last_id, 10);	/* open flows 0..10 evicted */
+	ck_assert_uint_le(ss_flow_table_memory(ft), 100 * sizeof(struct ss_flow) +
+	    64 * 1024 * sizeof(struct ss_flow));
+	ss_flow_table_free(ft);
+}
+END_TEST
+
+START_TEST(test_timeouts)
+{
+	struct ss_flow_table *ft;
+	struct ss_flow *a, *b;
+	struct ended e;
+
+	ft = mktable(10, &e);
+	a = mkflow(ft, 1, 10 * SEC, SS_FC_TCP_OPEN);
+	b = mkflow(ft, 2, 10 * SEC, SS_FC_TCP_CLOSED);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(ss_flow_expire(ft, 14 * SEC, 0), 0);
+	ck_assert_uint_eq(ss_flow_expire(ft, 16 * SEC, 0), 1);	/* closed: 5 s */
+	ck_assert_int_eq(e.last_end, SS_END_IDLE);
+	ck_assert_uint_eq(ss_flow_count(ft), 1);
+	/* touching renews the idle time */
+	ss_flow_touch(ft, a, 60 * SEC, SS_FC_TCP_OPEN);
+	ck_assert_uint_eq(ss_flow_expire(ft, 110 * SEC, 0), 0);
+	ck_assert_uint_eq(ss_flow_expire(ft, 121 * SEC, 0), 1);
+	ck_assert_uint_eq(ss_flow_count(ft), 0);
+	/* a clock that goes backwards expires nothing */
+	a = mkflow(ft, 3, 500 * SEC, SS_FC_UDP);
+	ck_assert_uint_eq(ss_flow_expire(ft, 100 * SEC, 0), 0);
+	ss_flow_table_free(ft);
+}
+END_TEST
+
+START_TEST(test_iter_and_reuse_slots)
+{
+	struct ss_flow_table *ft;
+	struct ss_flow *f;
+	struct ended e;
+	uint32_t cur = 0;
+	int i, n = 0;
+
+	ft = mktable(8, &e);
+	for (i = 0; i < 8; i++)
+		mkflow(ft, i, SEC, SS_FC_UDP);
+	ss_flow_expire(ft, 100 * SEC, 0);
+	ck_assert_uint_eq(ss_flow_count(ft), 0);
+	for (i = 0; i < 8; i++)
+		mkflow(ft, 100 + i, 200 * SEC, SS_FC_UDP);
+	ck_assert_uint_eq(ss_flow_evictions(ft), 0);
+	while ((f = ss_flow_iter(ft, &cur)) != NULL)
+		n++;
+	ck_assert_int_eq(n, 8);
+	ss_flow_table_free(ft);
+}
+END_TEST
 
 Suite *
 make_flow_suite(void)
 {
-	return suite_create("flow");
+	Suite *s = suite_create("flow");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_test(tc, test_key_symmetry);
+	tcase_add_test(tc, test_icmp_echo_pairs);
+	tcase_add_test(tc, test_lookup_both_directions);
+	tcase_add_test(tc, test_eviction_at_limit);
+	tcase_add_test(tc, test_timeouts);
+	tcase_add_test(tc, test_iter_and_reuse_slots);
+	suite_add_tcase(s, tc);
+	return s;
 }

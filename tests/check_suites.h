@@ -11,5 +11,6 @@ Suite	*make_decode_suite(void);
 Suite	*make_flow_suite(void);
 Suite	*make_fmt_suite(void);
 Suite	*make_engine_suite(void);
+Suite	*make_view_suite(void);
 
 #endif

@@ -139,6 +139,7 @@ struct ss_tcp_dir {
 	uint32_t	win;		/* last window field (unscaled) */
 	uint32_t	ts_val;		/* last TSval sent */
 	uint32_t	fp;		/* fingerprint of its last segment */
+	uint32_t	fp_us;		/* its capture time, microseconds mod 2^32 */
 	uint8_t		state;		/* enum ss_tcp_state of this endpoint */
 	uint8_t		wscale;		/* shift from its SYN; 0xff none */
 	uint8_t		last_flags;	/* flags of its last segment (low 8) */

@@ -1,0 +1,2 @@
+/* lab_raw.c - placeholder */
+typedef int lab_raw_unused;

@@ -1,0 +1,2 @@
+/* view_fmt.c - placeholder */
+typedef int view_fmt_unused;

@@ -1,0 +1,2 @@
+/* view_model.c - placeholder */
+typedef int view_model_unused;

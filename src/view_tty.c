@@ -1,0 +1,2 @@
+/* view_tty.c - placeholder */
+typedef int view_tty_unused;
