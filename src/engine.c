@@ -10,6 +10,7 @@
 
 #include "synscope/engine.h"
 #include "synscope/track.h"
+#include "synscope/zeek.h"
 
 #define NS_PER_SEC 1000000000ULL
 
@@ -259,6 +260,8 @@ ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
 				ev.pkt = &pkt;
 				ev.side = (uint8_t)side;
 				ss_engine_emit(e, &ev);
+				if (!orig)
+					ss_zeek_created_flipped(f);
 				if (reused)
 					ss_tcp_mark_reuse(e, f, &pkt, side);
 			}
@@ -272,6 +275,8 @@ ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
 				fc = ss_udp_packet(e, f, &pkt, side);
 			else
 				fc = ss_icmp_packet(e, f, &pkt, side);
+			if (f->flipped)
+				side = ss_packet_side(f, &pkt);
 			ss_flow_touch(e->ft, f, ts_ns, fc);
 		}
 	}

@@ -537,10 +537,27 @@ ss_packet_side(const struct ss_flow *f, const struct ss_packet *p)
 	return 0;
 }
 
-/* Role name of a side. */
+/*
+ * Role name of a side: for TCP the end that sent (or was inferred to
+ * send) the SYN is the client, the one that answered it the server;
+ * otherwise the originator is the client.
+ */
 const char *
 ss_role_name(const struct ss_flow *f, int side)
 {
-	(void)f;
+	const struct ss_tcp_dir *d;
+
+	if (f->key.proto == IPPROTO_TCP) {
+		d = &f->u.tcp.dir[side];
+		if (d->syn && !d->synack)
+			return "client";
+		if (d->synack && !d->syn)
+			return "server";
+		d = &f->u.tcp.dir[1 - side];
+		if (d->syn && !d->synack)
+			return "server";
+		if (d->synack && !d->syn)
+			return "client";
+	}
 	return side == 0 ? "client" : "server";
 }

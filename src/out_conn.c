@@ -27,7 +27,7 @@ struct conn_ctx {
 static bool
 has_duration(const struct ss_flow *f)
 {
-	return f->last_ns > f->first_ns;
+	return ss_zeek_duration(f) > 0;
 }
 
 /* One record as a JSON line. */
@@ -48,7 +48,7 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 	jw_u64(&j, "id.resp_p", ss_flow_port(f, 1));
 	jw_str(&j, "proto", ss_proto_name(f->key.proto));
 	if (has_duration(f)) {
-		jw_secs(&j, "duration", f->last_ns - f->first_ns);
+		jw_secs(&j, "duration", ss_zeek_duration(f));
 		jw_u64(&j, "orig_bytes", ss_zeek_bytes(f, 0));
 		jw_u64(&j, "resp_bytes", ss_zeek_bytes(f, 1));
 	}
@@ -160,7 +160,7 @@ conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 	wbuf_str(w, ss_proto_name(f->key.proto));
 	wbuf_char(w, '\t');
 	if (has_duration(f)) {
-		wbuf_dur(w, f->last_ns - f->first_ns);
+		wbuf_dur(w, ss_zeek_duration(f));
 		wbuf_char(w, '\t');
 		wbuf_u64(w, ss_zeek_bytes(f, 0));
 		wbuf_char(w, '\t');

@@ -670,6 +670,13 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 	uint16_t fl = p->flags;
 	uint32_t fp, us, end;
 
+	/* Zeek's view first: every frame counts there, duplicates too */
+	ss_zeek_tcp_packet(e, f, p, side);
+	if (f->flipped && side != ss_packet_side(f, p)) {
+		side = ss_packet_side(f, p);	/* Zeek swapped the roles */
+		s.side = side;
+		me = &c->dir[side];
+	}
 	if (f->d[0].pkts + f->d[1].pkts == 1) {
 		c->dir[0].wscale = c->dir[1].wscale = 0xff;
 		tcp_first_segment(&s);
@@ -692,7 +699,6 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 	me->fp_us = us;
 	me->fp_valid = 1;
 
-	ss_zeek_tcp_packet(e, f, p, side);
 	if (invalid_flags(fl)) {
 		ss_tcp_anomaly(e, f, p, side, SS_AN_INVALID_FLAGS);
 		return tcp_class(c);
@@ -713,7 +719,7 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 	me->win = p->win;
 	if (p->opt.has & SS_OPT_TS)
 		me->ts_val = p->opt.ts_val;
-	if (fl & SS_TH_ACK) {
+	if ((fl & (SS_TH_ACK | SS_TH_RST)) == SS_TH_ACK) {
 		if (!me->have_ack || SEQ_GT(p->ack, me->ack))
 			me->ack = p->ack;
 		me->have_ack = 1;

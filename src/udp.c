@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "synscope/track.h"
+#include "synscope/zeek.h"
 
 static const char *const udp_state_names[] = {
 	[SS_UDP_NEW] = "NEW",
@@ -21,12 +22,11 @@ ss_udp_state_name(uint8_t s)
 	return s <= SS_UDP_CLOSED ? udp_state_names[s] : "?";
 }
 
-/* The sender of a flow's first datagram is its originator. */
+/* The sender of the first datagram originates, as Zeek decides it. */
 bool
 ss_udp_sender_is_orig(const struct ss_packet *p)
 {
-	(void)p;
-	return true;
+	return ss_zeek_udp_sender_is_orig(p);
 }
 
 /* Track one UDP datagram. */
@@ -35,8 +35,12 @@ ss_udp_packet(struct ss_engine *e, struct ss_flow *f,
     const struct ss_packet *p, int side)
 {
 	(void)e;
-	f->d[side].bytes += p->payload_len;
-	if (side == 1 && f->u.udp.state == SS_UDP_NEW)
+	/* Zeek counts the UDP length field less the header */
+	f->d[side].bytes += p->udp_len >= 8 ? (uint32_t)p->udp_len - 8 :
+	    p->payload_len;
+	ss_zeek_udp_packet(f, p, side);
+	if (f->u.udp.state == SS_UDP_NEW && f->d[0].pkts > 0 &&
+	    f->d[1].pkts > 0)
 		f->u.udp.state = SS_UDP_REPLIED;
 	return SS_FC_UDP;
 }
@@ -48,7 +52,8 @@ ss_icmp_packet(struct ss_engine *e, struct ss_flow *f,
 {
 	(void)e;
 	f->d[side].bytes += p->l4_len >= 8 ? p->l4_len - 8 : 0;
-	if (side == 1 && f->u.udp.state == SS_UDP_NEW)
+	if (f->u.udp.state == SS_UDP_NEW && f->d[0].pkts > 0 &&
+	    f->d[1].pkts > 0)
 		f->u.udp.state = SS_UDP_REPLIED;
 	return SS_FC_ICMP;
 }

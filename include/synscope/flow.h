@@ -67,7 +67,8 @@ struct ss_udp_flow {
 	uint8_t		state;		/* enum ss_udp_state */
 	uint8_t		icmp_errors;	/* ICMP errors quoting this flow (saturating) */
 	uint8_t		hist_seen[2];	/* Zeek history letters recorded */
-	char		history[8];
+	uint8_t		hist_len;
+	char		history[7];	/* Zeek history: '^', 'D', 'd' */
 };
 
 /* Why a flow left the table (for the record and the stats). */

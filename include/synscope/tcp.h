@@ -130,6 +130,29 @@ enum ss_zeek_state {
 	SS_Z_RESET,
 };
 
+/*
+ * What Zeek's TCP analyzer keeps per endpoint (its own sequence
+ * bookkeeping, states and history counters), so that conn_state, history
+ * and the byte counts come out as Zeek writes them.
+ */
+struct ss_zeek_dir {
+	uint32_t	start;		/* start_seq */
+	uint32_t	last;		/* last_seq: one past the highest segment */
+	uint32_t	ack;		/* ack_seq: highest ACK from the peer */
+	uint16_t	last_wraps;	/* 32-bit wraps of last */
+	uint16_t	ack_wraps;	/* 32-bit wraps of ack */
+	uint32_t	hist_syn;	/* relative seq of its last SYN, FIN, RST */
+	uint32_t	hist_fin;
+	uint32_t	hist_rst;
+	uint32_t	rxmt;		/* retransmissions ('T'), zero windows ('W') */
+	uint32_t	win0;
+	uint8_t		state;		/* enum ss_zeek_state */
+	uint8_t		prev;		/* its state before the last change */
+	uint8_t		fin : 1,	/* sent a FIN (FIN_cnt > 0) */
+			did_close : 1;	/* its FIN or RST closed it */
+	uint8_t		pad;
+};
+
 /* Per-sender sequence tracking (RFC 9293 §3.4 sequence space). */
 struct ss_tcp_dir {
 	uint32_t	isn;		/* base of relative sequence numbers */
@@ -156,11 +179,9 @@ struct ss_tcp_dir {
 			rst : 1,	/* sent an accepted RST */
 			inferred : 1,	/* state guessed (handshake not seen) */
 			fp_valid : 1;
-	uint8_t		zstate;		/* enum ss_zeek_state */
-	uint8_t		zprev;		/* its previous Zeek state */
-	uint8_t		hist;		/* Zeek history letters recorded (mask) */
 	uint8_t		dupacks;	/* consecutive duplicate ACKs */
-	uint8_t		hist_rep[4];	/* Zeek's logarithmic repeats (t, w, g, c) */
+	uint8_t		pad;
+	struct ss_zeek_dir z;
 };
 
 struct ss_tcp_conn {
@@ -168,11 +189,13 @@ struct ss_tcp_conn {
 	uint64_t	syn_ns;		/* first SYN */
 	uint64_t	synack_ns;	/* first SYN-ACK */
 	uint64_t	ack_ns;		/* first ACK completing the handshake */
+	uint64_t	zlast_ns;	/* Zeek's last_time (for its duration) */
 	uint32_t	anomalies;	/* bit set of vocabulary words */
 	uint32_t	an_count[SS_AN_WORDS];	/* per word, both directions */
 	uint32_t	dup_frames;	/* duplicate frames seen */
+	uint16_t	hist_seen;	/* Zeek's letter mask: orig low, resp high */
 	uint8_t		hist_len;
-	char		history[23];	/* Zeek conn history */
+	char		history[21];	/* Zeek conn history */
 };
 
 #endif /* SYNSCOPE_TCP_H */

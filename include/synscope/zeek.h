@@ -12,7 +12,15 @@
 
 /* Does the sender of a new TCP flow's first packet originate it? */
 bool		 ss_zeek_tcp_sender_is_orig(const struct ss_packet *);
-/* Update Zeek's endpoint states and history with one segment. */
+/* Does the sender of a new UDP flow's first packet originate it? */
+bool		 ss_zeek_udp_sender_is_orig(const struct ss_packet *);
+/* A new flow whose first packet's sender is not its originator. */
+void		 ss_zeek_created_flipped(struct ss_flow *);
+/*
+ * Update Zeek's endpoint states and history with one segment.  Zeek may
+ * swap the roles (a SYN answering an earlier SYN-ACK): then the flow's
+ * sides are swapped too.
+ */
 void		 ss_zeek_tcp_packet(struct ss_engine *, struct ss_flow *,
 		    const struct ss_packet *, int side);
 /* Update a UDP or ICMP flow's history with one packet. */
@@ -24,5 +32,7 @@ const char	*ss_zeek_conn_state(const struct ss_flow *);
 const char	*ss_zeek_history(const struct ss_flow *);
 /* orig_bytes / resp_bytes as Zeek counts them. */
 uint64_t	 ss_zeek_bytes(const struct ss_flow *, int side);
+/* Zeek's duration in nanoseconds (0: unset in Zeek's log). */
+uint64_t	 ss_zeek_duration(const struct ss_flow *);
 
 #endif
