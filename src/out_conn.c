@@ -30,6 +30,26 @@ has_duration(const struct ss_flow *f)
 	return ss_zeek_duration(f) > 0;
 }
 
+/* Handshake timing and RTT members (present only when measured). */
+static void
+conn_json_timing(struct ss_jsonw *j, const struct ss_flow *f)
+{
+	const struct ss_tcp_conn *t = &f->u.tcp;
+
+	if (t->irtt_done && t->synack_ns > t->syn_ns &&
+	    t->ack_ns >= t->synack_ns) {
+		jw_secs(j, "syn_synack_rtt", t->synack_ns - t->syn_ns);
+		jw_secs(j, "synack_ack_rtt", t->ack_ns - t->synack_ns);
+	}
+	if (t->irtt_done && t->ack_ns >= t->syn_ns)
+		jw_secs(j, "handshake_rtt", ss_tcp_irtt_ns(f));
+	if (t->rtt_n > 0) {
+		jw_secs(j, "rtt_min", (uint64_t)t->rtt_min_us * 1000);
+		jw_secs(j, "rtt_avg", t->rtt_sum_us * 1000 / t->rtt_n);
+		jw_secs(j, "rtt_max", (uint64_t)t->rtt_max_us * 1000);
+	}
+}
+
 /* One record as a JSON line. */
 static void
 conn_json(struct conn_ctx *c, const struct ss_flow *f)
@@ -79,6 +99,7 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 		jw_obj_end(&j);
 		if (t->dup_frames != 0)
 			jw_u64(&j, "duplicate_frames", t->dup_frames);
+		conn_json_timing(&j, f);
 	} else
 		jw_str(&j, "state", ss_udp_state_name(f->u.udp.state));
 	jw_str(&j, "end", ss_flow_end_name(f->end));

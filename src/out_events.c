@@ -447,10 +447,24 @@ ev_packet(void *ctx, const struct ss_packet *p, const struct ss_flow *f,
 
 	if (!c->opts.quiet_packets) {
 		ss_format_packet(c->w, p, f, side);
+		/* anomalies annotate the line, as Wireshark's expert info */
+		for (i = 0; i < nevs; i++) {
+			if (evs[i].type != SS_EV_ANOMALY)
+				continue;
+			wbuf_str(c->w, " [");
+			wbuf_str(c->w, ss_anomaly_name(evs[i].anomaly));
+			if (evs[i].anomaly == SS_AN_DUP_ACK && f != NULL) {
+				wbuf_str(c->w, " #");
+				wbuf_u64(c->w, (uint64_t)f->u.tcp.dir[
+				    evs[i].side].dupacks);
+			}
+			wbuf_char(c->w, ']');
+		}
 		wbuf_eol(c->w);
 	}
 	for (i = 0; i < nevs; i++)
-		fmt_event(c, &evs[i]);
+		if (evs[i].type != SS_EV_ANOMALY || c->opts.quiet_packets)
+			fmt_event(c, &evs[i]);
 }
 
 /* Sink: an event no packet carries. */

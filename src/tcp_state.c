@@ -488,14 +488,10 @@ tcp_syn(struct seg *s)
 	struct ss_tcp_dir *me = &c->dir[tx], *peer = &c->dir[rx];
 	bool ack = (p->flags & SS_TH_ACK) != 0;
 
-	if (p->opt.has & SS_OPT_WSCALE)
-		me->wscale = p->opt.wscale;
 	if (!ack) {
 		if (me->syn)
 			return;		/* retransmitted SYN */
 		me->syn = 1;
-		if (c->syn_ns == 0)
-			c->syn_ns = p->ts_ns;
 		tcp_set_state(s, tx, SS_TCP_SYN_SENT, SS_RULE_SEND_SYN);
 		if (me->got_syn)	/* the peer's SYN crossed ours */
 			tcp_set_state(s, tx, SS_TCP_SYN_RECEIVED,
@@ -509,8 +505,6 @@ tcp_syn(struct seg *s)
 	/* SYN-ACK */
 	if (!me->synack) {
 		me->synack = 1;
-		if (c->synack_ns == 0)
-			c->synack_ns = p->ts_ns;
 		if (me->state == SS_TCP_CLOSED || me->state == SS_TCP_LISTEN) {
 			me->got_syn = 1;
 			tcp_set_state(s, tx, SS_TCP_LISTEN, SS_RULE_LISTEN);
@@ -551,8 +545,6 @@ tcp_ack(struct seg *s)
 	    SEQ_GT(p->ack, peer->isn)) {
 		peer->syn_acked = 1;
 		if (peer->state == SS_TCP_SYN_RECEIVED) {
-			if (c->ack_ns == 0)
-				c->ack_ns = p->ts_ns;
 			tcp_set_state(s, rx, SS_TCP_ESTABLISHED,
 			    SS_RULE_SYN_ACKED);
 		}
@@ -669,6 +661,7 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 	struct seg s = { e, f, p, side };
 	uint16_t fl = p->flags;
 	uint32_t fp, us, end;
+	bool probe;
 
 	/* Zeek's view first: every frame counts there, duplicates too */
 	ss_zeek_tcp_packet(e, f, p, side);
@@ -703,6 +696,7 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 		ss_tcp_anomaly(e, f, p, side, SS_AN_INVALID_FLAGS);
 		return tcp_class(c);
 	}
+	probe = ss_tcp_analyze(e, f, p, side);
 
 	/* the sender's sequence space */
 	if (!me->have) {
@@ -714,14 +708,12 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 		me->isn = p->seq;
 	end = p->seq + p->payload_len + ((fl & SS_TH_SYN) ? 1 : 0) +
 	    ((fl & SS_TH_FIN) ? 1 : 0);
-	if ((fl & SS_TH_RST) == 0 && SEQ_GT(end, me->nxt))
+	if ((fl & SS_TH_RST) == 0 && !probe && SEQ_GT(end, me->nxt))
 		me->nxt = end;
-	me->win = p->win;
 	if (p->opt.has & SS_OPT_TS)
 		me->ts_val = p->opt.ts_val;
 	if ((fl & (SS_TH_ACK | SS_TH_RST)) == SS_TH_ACK) {
-		if (!me->have_ack || SEQ_GT(p->ack, me->ack))
-			me->ack = p->ack;
+		me->ack = p->ack;	/* the last one, as Wireshark keeps it */
 		me->have_ack = 1;
 	}
 

@@ -179,17 +179,35 @@ struct ss_tcp_dir {
 			rst : 1,	/* sent an accepted RST */
 			inferred : 1,	/* state guessed (handshake not seen) */
 			fp_valid : 1;
-	uint8_t		dupacks;	/* consecutive duplicate ACKs */
-	uint8_t		pad;
+	/* analysis (tcp_analysis.c); times are microseconds mod 2^32 */
+	uint32_t	maxseq;		/* highest sequence seen contiguously */
+	uint32_t	nxt_us;		/* when nxt last advanced */
+	uint32_t	ack_us;		/* when it last sent an ACK */
+	uint32_t	timed_end;	/* Karn: end of the segment being timed */
+	uint32_t	timed_us;	/* ... and when it was sent */
+	uint32_t	tsval_us;	/* when ts_val was first seen */
+	int16_t		dupacks;	/* duplicate ACKs in a row (-1: reset) */
+	uint8_t		segflags;	/* analysis marks of its last segment */
+	uint8_t		timing : 1,	/* a segment is being timed */
+			ts_echoed : 1,	/* ts_val was echoed already */
+			have_maxseq : 1,
+			win_syn : 1,	/* win came from a SYN (never scaled) */
+			have_win : 1;
 	struct ss_zeek_dir z;
 };
 
 struct ss_tcp_conn {
 	struct ss_tcp_dir dir[2];	/* [0] originator, [1] responder */
-	uint64_t	syn_ns;		/* first SYN */
-	uint64_t	synack_ns;	/* first SYN-ACK */
-	uint64_t	ack_ns;		/* first ACK completing the handshake */
+	uint64_t	syn_ns;		/* the latest SYN before the handshake's ACK */
+	uint64_t	synack_ns;	/* the latest SYN-ACK before it */
+	uint64_t	ack_ns;		/* the ACK that completed the handshake */
 	uint64_t	zlast_ns;	/* Zeek's last_time (for its duration) */
+	uint64_t	rtt_sum_us;	/* RTT samples: sum, count, min, max */
+	uint32_t	rtt_n;
+	uint32_t	rtt_min_us;
+	uint32_t	rtt_max_us;
+	uint8_t		irtt_done : 1,	/* ack_ns is set */
+			use_ts_rtt : 1;	/* both SYNs carried timestamps */
 	uint32_t	anomalies;	/* bit set of vocabulary words */
 	uint32_t	an_count[SS_AN_WORDS];	/* per word, both directions */
 	uint32_t	dup_frames;	/* duplicate frames seen */

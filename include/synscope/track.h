@@ -26,6 +26,13 @@ void	 ss_tcp_anomaly(struct ss_engine *, struct ss_flow *,
 uint32_t ss_tcp_rel(const struct ss_flow *, int side, uint32_t seq);
 bool	 ss_tcp_rel_known(const struct ss_flow *, int side);
 
+/* TCP analysis (tcp_analysis.c) */
+bool	 ss_tcp_analyze(struct ss_engine *, struct ss_flow *,
+	    const struct ss_packet *, int side);
+int64_t	 ss_tcp_window(const struct ss_flow *, int side);
+uint32_t ss_tcp_in_flight(const struct ss_flow *, int side);
+uint64_t ss_tcp_irtt_ns(const struct ss_flow *);
+
 /* UDP and ICMP (udp.c) */
 bool	 ss_udp_sender_is_orig(const struct ss_packet *);
 uint8_t	 ss_udp_packet(struct ss_engine *, struct ss_flow *,
