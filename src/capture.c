@@ -420,7 +420,7 @@ apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
 static void
 dispatch_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
-	struct ss_loop *l = (struct ss_loop *)user;
+	struct ss_loop *l = (struct ss_loop *)(void *)user;
 
 	apply(l, h, data);
 	if (sig_term)

@@ -17,9 +17,7 @@
 #include "synscope/flow.h"
 #include "synscope/siphash.h"
 
-#define CHUNK_SHIFT	12
-#define CHUNK_SIZE	(1u << CHUNK_SHIFT)
-#define CHUNK_MASK	(CHUNK_SIZE - 1)
+#define CHUNK_SHIFT_MAX 12	/* up to 4096 records per chunk */
 
 struct lru {
 	uint32_t	head;	/* most recently seen */
@@ -29,7 +27,8 @@ struct lru {
 
 struct ss_flow_table {
 	struct ss_flow_table_config cfg;
-	struct ss_flow	**chunks;	/* pool, CHUNK_SIZE records each */
+	struct ss_flow	**chunks;	/* pool, 1 << shift records each */
+	uint32_t	 shift;
 	uint32_t	 nchunks;
 	uint32_t	 maxchunks;
 	uint32_t	 used;		/* slots ever handed out (high water) */
@@ -48,7 +47,7 @@ struct ss_flow_table {
 static inline struct ss_flow *
 slot(const struct ss_flow_table *ft, uint32_t i)
 {
-	return &ft->chunks[i >> CHUNK_SHIFT][i & CHUNK_MASK];
+	return &ft->chunks[i >> ft->shift][i & ((1u << ft->shift) - 1)];
 }
 
 /* Fill a 128-bit key from the system's random source. */
@@ -79,7 +78,7 @@ struct ss_flow_table *
 ss_flow_table_new(const struct ss_flow_table_config *cfg)
 {
 	struct ss_flow_table *ft;
-	uint32_t nb = 1024;
+	uint32_t nb = 64;
 	int i;
 
 	ft = calloc(1, sizeof(*ft));
@@ -96,7 +95,13 @@ ss_flow_table_new(const struct ss_flow_table_config *cfg)
 		nb <<= 1;
 	ft->nbuckets = nb;
 	ft->buckets = malloc((size_t)nb * sizeof(*ft->buckets));
-	ft->maxchunks = (ft->cfg.max_flows + CHUNK_SIZE - 1) >> CHUNK_SHIFT;
+	/* small tables get one small chunk */
+	ft->shift = 0;
+	while (ft->shift < CHUNK_SHIFT_MAX &&
+	    (1u << ft->shift) < ft->cfg.max_flows)
+		ft->shift++;
+	ft->maxchunks = (ft->cfg.max_flows + (1u << ft->shift) - 1) >>
+	    ft->shift;
 	ft->chunks = calloc(ft->maxchunks, sizeof(*ft->chunks));
 	if (ft->buckets == NULL || ft->chunks == NULL) {
 		free(ft->buckets);
@@ -361,10 +366,10 @@ alloc_slot(struct ss_flow_table *ft)
 	}
 	if (ft->used >= ft->cfg.max_flows)
 		return NULL;
-	if ((ft->used >> CHUNK_SHIFT) >= ft->nchunks) {
+	if ((ft->used >> ft->shift) >= ft->nchunks) {
 		if (ft->nchunks >= ft->maxchunks)
 			return NULL;
-		chunk = malloc(CHUNK_SIZE * sizeof(*chunk));
+		chunk = malloc(((size_t)1 << ft->shift) * sizeof(*chunk));
 		if (chunk == NULL)
 			return NULL;
 		ft->chunks[ft->nchunks++] = chunk;
@@ -521,7 +526,7 @@ ss_flow_table_memory(const struct ss_flow_table *ft)
 {
 	return sizeof(*ft) + (size_t)ft->nbuckets * sizeof(*ft->buckets) +
 	    (size_t)ft->maxchunks * sizeof(*ft->chunks) +
-	    (size_t)ft->nchunks * CHUNK_SIZE * sizeof(struct ss_flow);
+	    ((size_t)ft->nchunks << ft->shift) * sizeof(struct ss_flow);
 }
 
 /* Which side of a flow sent a packet of it. */

@@ -12,5 +12,6 @@ Suite	*make_flow_suite(void);
 Suite	*make_fmt_suite(void);
 Suite	*make_engine_suite(void);
 Suite	*make_view_suite(void);
+Suite	*make_analysis_suite(void);
 
 #endif
