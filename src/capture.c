@@ -497,6 +497,20 @@ fetch_pending(struct ss_loop *l)
 		read_error(l);
 }
 
+/* Move the engine's clock to the wall clock (live captures only). */
+static void
+advance_live_clock(struct ss_loop *l)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	/* only once packets have set the clock, and never backwards */
+	if (l->eng->now_ns != 0 && now > l->eng->now_ns)
+		ss_engine_advance(l->eng, now);
+}
+
 /* The general loop: pacing, pause and step, keyboard, ticks, live. */
 static void
 run_poll(struct ss_loop *l)
@@ -609,12 +623,16 @@ run_poll(struct ss_loop *l)
 				read_error(l);
 				break;
 			}
-			if (rc > 0) {
+			if (rc > 0)
 				ss_capture_flush(c);
-				if (l->on_batch != NULL &&
-				    !l->on_batch(l->ctx))
-					break;
-			}
+			/*
+			 * Live packet times are the wall clock: let timers
+			 * (TIME-WAIT, idle flows) run while the wire is quiet.
+			 */
+			advance_live_clock(l);
+			if (rc > 0 && l->on_batch != NULL &&
+			    !l->on_batch(l->ctx))
+				break;
 			(void)cap_i;
 		}
 		if (key_i >= 0 && n > 0 && (pfd[key_i].revents &
