@@ -263,8 +263,12 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 	if (!ss_decode_linktype_supported(c->linktype)) {
 		const char *name = pcap_datalink_val_to_name(c->linktype);
 
-		snprintf(err, errlen, "%s: unsupported link type %s (%d)",
-		    c->source, name != NULL ? name : "unknown", c->linktype);
+		if (name != NULL)
+			snprintf(err, errlen, "%s: unsupported link type %s (%d)",
+			    c->source, name, c->linktype);
+		else
+			snprintf(err, errlen, "%s: unsupported link type %d",
+			    c->source, c->linktype);
 		*status = SS_EXIT_ERROR;
 		ss_capture_close(c);
 		return NULL;
@@ -291,8 +295,8 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 	if (o->write_file != NULL) {
 		c->dumper = pcap_dump_open(p, o->write_file);
 		if (c->dumper == NULL) {
-			snprintf(err, errlen, "%s: %s", o->write_file,
-			    pcap_geterr(p));
+			/* libpcap's message already names the file */
+			snprintf(err, errlen, "-w: %s", pcap_geterr(p));
 			*status = SS_EXIT_ERROR;
 			ss_capture_close(c);
 			return NULL;
@@ -416,12 +420,47 @@ apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
 	}
 }
 
+/*
+ * A saved record whose captured length exceeds the file's snapshot length
+ * or the packet's own length is corrupt: stop there, keeping everything
+ * before it.  Returns true when the record is bad.
+ */
+static bool
+bad_record(struct ss_loop *l, const struct pcap_pkthdr *h)
+{
+	struct ss_capture *c = l->cap;
+	int snap;
+
+	if (c->live)
+		return false;
+	snap = pcap_snapshot(c->p);
+	if (h->caplen > h->len || (snap > 0 && h->caplen > (bpf_u_int32)snap)) {
+		snprintf(l->err, sizeof(l->err), "%.200s: corrupt record after "
+		    "%llu packets: captured length %u exceeds %s %u",
+		    c->source, (unsigned long long)c->npkts, h->caplen,
+		    h->caplen > h->len ? "the packet length" :
+		    "the snapshot length", h->caplen > h->len ? h->len :
+		    (unsigned)snap);
+		l->status = SS_EXIT_TRUNCATED;
+		l->eof = true;
+		l->stop = true;
+		return true;
+	}
+	return false;
+}
+
 /* pcap_dispatch callback. */
 static void
 dispatch_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct ss_loop *l = (struct ss_loop *)(void *)user;
 
+	if (l->stop)
+		return;
+	if (bad_record(l, h)) {
+		pcap_breakloop(l->cap->p);
+		return;
+	}
 	apply(l, h, data);
 	if (sig_term)
 		pcap_breakloop(l->cap->p);
@@ -565,6 +604,8 @@ run_poll(struct ss_loop *l)
 					}
 				}
 				c->have_pending = false;
+				if (bad_record(l, &c->pending_hdr))
+					break;
 				apply(l, &c->pending_hdr, c->pending_data);
 				if (stepping) {
 					if (l->step_state) {

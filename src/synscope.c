@@ -229,7 +229,7 @@ main(int argc, char **argv)
 	ss_engine_config_defaults(&ec);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hi:r:w:o:c:s:pB:Z:nq", long_opts,
+	while ((c = getopt_long(argc, argv, "+:hi:r:w:o:c:s:pB:Z:nq", long_opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'h':

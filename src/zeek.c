@@ -67,12 +67,26 @@ likely_server_port(uint8_t proto, uint16_t port)
 	return false;
 }
 
+/*
+ * IPBasedAnalyzer::NewConn never flips a connection whose first packet
+ * went to the IPv4 limited broadcast address (IPAddr::IsBroadcast).
+ */
+static bool
+dst_is_broadcast(const struct ss_packet *p)
+{
+	static const uint8_t bc[4] = { 0xff, 0xff, 0xff, 0xff };
+
+	return p->family == 4 && memcmp(p->dst.a, bc, sizeof(bc)) == 0;
+}
+
 /* TCPAnalyzer::WantConnection: is the first packet's sender the orig? */
 bool
 ss_zeek_tcp_sender_is_orig(const struct ss_packet *p)
 {
 	uint16_t fl = p->flags;
 
+	if (dst_is_broadcast(p))
+		return true;
 	if ((fl & SS_TH_SYN) && !(fl & SS_TH_ACK))
 		return true;
 	if (!likely_server_port(IPPROTO_TCP, p->sport))
@@ -86,8 +100,8 @@ ss_zeek_tcp_sender_is_orig(const struct ss_packet *p)
 bool
 ss_zeek_udp_sender_is_orig(const struct ss_packet *p)
 {
-	if (p->proto != IPPROTO_UDP)
-		return true;	/* ICMP never flips */
+	if (p->proto != IPPROTO_UDP || dst_is_broadcast(p))
+		return true;	/* ICMP and broadcasts never flip */
 	return !(likely_server_port(IPPROTO_UDP, p->sport) &&
 	    !likely_server_port(IPPROTO_UDP, p->dport));
 }

@@ -99,15 +99,15 @@ check_result() {
 	esac
 }
 
-# Packet lines of the events format: the full output minus -q's (which
-# drops exactly the packet lines).
+# Packet lines of the events format: "TS TAG WHAT ...", where flow and
+# state events have a WHAT ending in ":" ("new:", "state:", "end:", ...)
+# and packet lines do not ("IP", "IP6", "non-IP", ...).
 packet_lines() {
 	# $1 = capture, rest = extra arguments
 	f=$1
 	shift
-	a=$("$SYNSCOPE" -r "$f" "$@" 2>/dev/null | wc -l)
-	b=$("$SYNSCOPE" -q -r "$f" "$@" 2>/dev/null | wc -l)
-	echo $((a - b))
+	"$SYNSCOPE" -r "$f" "$@" 2>/dev/null | awk '$3 !~ /:$/' | wc -l |
+	    tr -d ' '
 }
 
 # A field of the json stats record (the last line of -o json output).
