@@ -37,6 +37,7 @@ struct ss_flow_table {
 	uint32_t	 nbuckets;	/* power of two */
 	struct lru	 lru[SS_FC_COUNT];
 	size_t		 count;
+	uint64_t	 deadline;	/* no flow expires before this time */
 	uint64_t	 evictions;
 	uint64_t	 next_id[3];	/* tcp, udp, icmp */
 	ss_flow_end_fn	 end_cb;
@@ -111,6 +112,7 @@ ss_flow_table_new(const struct ss_flow_table_config *cfg)
 	}
 	memset(ft->buckets, 0xff, (size_t)nb * sizeof(*ft->buckets));
 	ft->free_head = SS_NIL;
+	ft->deadline = UINT64_MAX;
 	for (i = 0; i < SS_FC_COUNT; i++)
 		ft->lru[i].head = ft->lru[i].tail = SS_NIL;
 	return ft;
@@ -258,11 +260,25 @@ ss_flow_lookup(struct ss_flow_table *ft, const struct ss_flow_key *k,
 	return NULL;
 }
 
+/* Time at which a flow last seen at t expires in class c. */
+static inline uint64_t
+expiry_of(const struct ss_flow_table *ft, uint64_t t, uint8_t c)
+{
+	uint64_t to = ft->cfg.timeout_ns[c];
+
+	return t > UINT64_MAX - to ? UINT64_MAX : t + to;
+}
+
 /* Put a flow at the head of its class list. */
 static void
 lru_link(struct ss_flow_table *ft, struct ss_flow *f)
 {
 	struct lru *l = &ft->lru[f->fclass];
+	uint64_t dl = expiry_of(ft, f->last_ns, f->fclass);
+
+	/* keep the earliest possible expiry: the check per packet is O(1) */
+	if (dl < ft->deadline)
+		ft->deadline = dl;
 
 	f->lru_prev = SS_NIL;
 	f->lru_next = l->head;
@@ -421,8 +437,15 @@ ss_flow_touch(struct ss_flow_table *ft, struct ss_flow *f, uint64_t now_ns,
 {
 	if (now_ns > f->last_ns)
 		f->last_ns = now_ns;
-	if (ft->lru[f->fclass].head == f->self && f->fclass == fclass)
+	if (ft->lru[f->fclass].head == f->self && f->fclass == fclass) {
+		if (f->lru_next == SS_NIL) {	/* the only one: also the tail */
+			uint64_t dl = expiry_of(ft, f->last_ns, fclass);
+
+			if (dl < ft->deadline)
+				ft->deadline = dl;
+		}
 		return;
+	}
 	lru_unlink(ft, f);
 	f->fclass = fclass;
 	lru_link(ft, f);
@@ -434,8 +457,11 @@ ss_flow_expire(struct ss_flow_table *ft, uint64_t now_ns, size_t limit)
 {
 	size_t n = 0;
 	struct ss_flow *f;
+	uint64_t next = UINT64_MAX, dl;
 	int c;
 
+	if (now_ns <= ft->deadline)
+		return 0;
 	for (c = 0; c < SS_FC_COUNT; c++) {
 		uint64_t to = ft->cfg.timeout_ns[c];
 
@@ -445,10 +471,22 @@ ss_flow_expire(struct ss_flow_table *ft, uint64_t now_ns, size_t limit)
 				break;
 			ss_flow_remove(ft, f, SS_END_IDLE);
 			n++;
-			if (limit != 0 && n >= limit)
+			if (limit != 0 && n >= limit) {
+				ft->deadline = 0;	/* more may be due */
 				return n;
+			}
 		}
 	}
+	/* the earliest expiry left: the tails of the classes */
+	for (c = 0; c < SS_FC_COUNT; c++) {
+		if (ft->lru[c].tail == SS_NIL)
+			continue;
+		dl = expiry_of(ft, slot(ft, ft->lru[c].tail)->last_ns,
+		    (uint8_t)c);
+		if (dl < next)
+			next = dl;
+	}
+	ft->deadline = next;
 	return n;
 }
 
