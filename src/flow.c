@@ -240,7 +240,8 @@ ss_flow_key_of(const struct ss_packet *p, struct ss_flow_key *k,
 uint64_t
 ss_flow_hash(const struct ss_flow_table *ft, const struct ss_flow_key *k)
 {
-	return ss_siphash13(ft->cfg.seed, k, sizeof(*k));
+	_Static_assert(sizeof(*k) == 40, "flow key is 40 bytes");
+	return ss_siphash13_40(ft->cfg.seed, k);
 }
 
 /* Find a flow by key. */

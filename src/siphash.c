@@ -57,3 +57,34 @@ ss_siphash13(const uint64_t key[2], const void *data, size_t len)
 	SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
 }
+
+/* SipHash-1-3 of exactly 40 bytes (a flow key), unrolled. */
+uint64_t
+ss_siphash13_40(const uint64_t key[2], const void *data)
+{
+	const uint8_t *p = data;
+	uint64_t v0 = 0x736f6d6570736575ULL ^ key[0];
+	uint64_t v1 = 0x646f72616e646f6dULL ^ key[1];
+	uint64_t v2 = 0x6c7967656e657261ULL ^ key[0];
+	uint64_t v3 = 0x7465646279746573ULL ^ key[1];
+	uint64_t m, b = (uint64_t)40 << 56;
+	int i;
+
+	for (i = 0; i < 40; i += 8) {
+		memcpy(&m, p + i, 8);	/* little-endian hosts; see below */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		m = __builtin_bswap64(m);
+#endif
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	v3 ^= b;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}

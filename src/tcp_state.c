@@ -284,17 +284,17 @@ invalid_flags(uint16_t fl)
 static uint32_t
 seg_fingerprint(const struct ss_packet *p)
 {
-	uint32_t h = 2166136261u;
-	uint32_t v[8] = { p->seq, p->ack, p->flags, p->win, p->payload_len,
-	    p->ip_id, p->opt.ts_val, p->opt.ts_ecr };
-	int i;
+	uint64_t a = ((uint64_t)p->seq << 32) | p->ack;
+	uint64_t b = ((uint64_t)p->win << 48) | ((uint64_t)p->flags << 32) |
+	    p->payload_len;
+	uint64_t c = ((uint64_t)p->ip_id << 32) | p->opt.ts_val;
+	uint64_t h;
 
-	for (i = 0; i < 8; i++) {
-		h ^= v[i];
-		h *= 16777619u;
-		h ^= h >> 15;
-	}
-	return h | 1;
+	h = a * 0x9e3779b97f4a7c15ULL;
+	h ^= (h >> 29) ^ b * 0xc2b2ae3d27d4eb4fULL;
+	h ^= (h >> 31) ^ c * 0x165667b19e3779f9ULL;
+	h ^= (h >> 27) ^ (uint64_t)p->opt.ts_ecr * 0x27d4eb2f165667c5ULL;
+	return (uint32_t)(h ^ (h >> 32)) | 1;
 }
 
 /* Does the sender of a flow's first packet originate it? */

@@ -9,5 +9,7 @@
 #include <stdint.h>
 
 uint64_t	ss_siphash13(const uint64_t key[2], const void *data, size_t len);
+/* The same for exactly 40 bytes (a flow key). */
+uint64_t	ss_siphash13_40(const uint64_t key[2], const void *data);
 
 #endif
