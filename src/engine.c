@@ -48,6 +48,8 @@ engine_flow_end(void *ctx, struct ss_flow *f)
 
 	if (f->key.proto == IPPROTO_TCP)
 		ss_tcp_end(e, f);
+	else if (f->end == SS_END_IDLE && f->u.udp.state != SS_UDP_REJECTED)
+		f->u.udp.state = SS_UDP_CLOSED;	/* the idle timeout passed */
 	if (f->end == SS_END_IDLE)
 		e->stats.expired++;
 	memset(&ev, 0, sizeof(ev));

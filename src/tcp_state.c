@@ -491,6 +491,14 @@ tcp_syn(struct seg *s)
 	if (!ack) {
 		if (me->syn)
 			return;		/* retransmitted SYN */
+		if (me->state != SS_TCP_CLOSED) {
+			/*
+			 * RFC 5961 §4: a SYN in a synchronized state is
+			 * answered with a challenge ACK; nothing changes.
+			 */
+			ss_tcp_anomaly(s->e, s->f, p, tx, SS_AN_SYN_CHALLENGE);
+			return;
+		}
 		me->syn = 1;
 		tcp_set_state(s, tx, SS_TCP_SYN_SENT, SS_RULE_SEND_SYN);
 		if (me->got_syn)	/* the peer's SYN crossed ours */
@@ -679,18 +687,22 @@ ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
 	f->d[side].bytes += p->payload_len;
 
 	/*
-	 * The same frame captured twice (lo, "any", bridges): identical and
-	 * within DUP_WINDOW_US of the first copy.  Counted, changes nothing.
+	 * The same frame captured twice (lo, "any", bridges): identical to
+	 * the connection's previous segment and within DUP_WINDOW_US of it.
+	 * (A genuine resend, such as a duplicate ACK, follows a segment of
+	 * the other side or comes later.)  Counted, changes nothing.
 	 */
 	fp = seg_fingerprint(p);
 	us = (uint32_t)(p->ts_ns / 1000);
-	if (me->fp_valid && me->fp == fp && us - me->fp_us <= DUP_WINDOW_US) {
+	if (me->fp_valid && me->fp == fp && c->last_side == side &&
+	    us - me->fp_us <= DUP_WINDOW_US) {
 		ss_tcp_anomaly(e, f, p, side, SS_AN_DUPLICATE);
 		return f->fclass;
 	}
 	me->fp = fp;
 	me->fp_us = us;
 	me->fp_valid = 1;
+	c->last_side = (uint8_t)side;
 
 	if (invalid_flags(fl)) {
 		ss_tcp_anomaly(e, f, p, side, SS_AN_INVALID_FLAGS);

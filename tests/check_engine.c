@@ -206,6 +206,14 @@ static const struct scenario scenarios[] = {
 		{ 's', "SA", 0, 101, 0, ESTAB, SYNRCVD },
 		{ 'c', "A", 101, 1, 0, ESTAB, ESTAB },
 	}, "S1", NULL, 0, 0 },
+	{ "syn-in-established", {
+		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
+		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+		/* RFC 5961 §4: answered with a challenge ACK, no change */
+		{ 's', "S", 77777, 0, 0, ESTAB, ESTAB },
+		{ 'c', "A", 1, 1, 0, ESTAB, ESTAB },
+	}, NULL, NULL, 0, 0 },
 	{ "invalid-flags", {
 		{ 'c', "S", 0, 0, 0, SYNSENT, CLOSED },
 		{ 's', "SA", 0, 1, 0, ESTAB, SYNRCVD },

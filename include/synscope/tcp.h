@@ -207,7 +207,8 @@ struct ss_tcp_conn {
 	uint32_t	rtt_min_us;
 	uint32_t	rtt_max_us;
 	uint8_t		irtt_done : 1,	/* ack_ns is set */
-			use_ts_rtt : 1;	/* both SYNs carried timestamps */
+			use_ts_rtt : 1,	/* both SYNs carried timestamps */
+			last_side : 1;	/* the side that sent the last segment */
 	uint32_t	anomalies;	/* bit set of vocabulary words */
 	uint32_t	an_count[SS_AN_WORDS];	/* per word, both directions */
 	uint32_t	dup_frames;	/* duplicate frames seen */
