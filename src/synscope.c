@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "synscope/capture.h"
 #include "synscope/engine.h"
 #include "synscope/output.h"
+#include "synscope/view.h"
 
 #define NS_PER_SEC 1000000000ULL
 
@@ -54,12 +56,14 @@ usage(FILE *fp)
 "usage: %s [-hnpq] [-i interface | -r file] [-w file] [-o format]\n"
 "                [-c count] [-s snaplen] [-B kib] [-Z user] [--speed x]\n"
 "                [--max-flows n] [--time-wait s] [--udp-timeout s]\n"
-"                [--tcp-timeout s] [expression]\n"
+"                [--tcp-timeout s] [--paused] [--linger s] [--ascii]\n"
+"                [--ladder n] [expression]\n"
 "\n"
 "  -i interface    capture live from interface (\"any\" for all)\n"
 "  -r file         read a pcap or pcapng file (\"-\" for standard input)\n"
 "  -w file         also save every packet read to a pcap file\n"
-"  -o format       events (default), json, conn or zeek\n"
+"  -o format       view (default on a terminal), events (default\n"
+"                  otherwise), json, conn or zeek\n"
 "  -c count        stop after count packets\n"
 "  -s snaplen      bytes to capture per packet (default 262144)\n"
 "  -p              do not put the interface in promiscuous mode\n"
@@ -74,6 +78,11 @@ usage(FILE *fp)
 "  --time-wait s   TIME-WAIT (2MSL) in seconds of packet time (default 60)\n"
 "  --udp-timeout s UDP flow idle timeout (default 60)\n"
 "  --tcp-timeout s idle timeout of open TCP connections (default 3600)\n"
+"  --paused        view: start a replay paused, the first packet not applied\n"
+"  --linger s      view: wall-clock seconds closed rows stay (default 3)\n"
+"  --ascii         view and --ladder: ASCII line drawing, no UTF-8\n"
+"  --ladder n      print the packet ladder of TCP connection n (its tcp\n"
+"                  stream number) after reading the input, then exit\n"
 "  -h, --help      this help\n"
 "  --version       version of synscope and libpcap\n"
 "  expression      a BPF filter, as for tcpdump\n",
@@ -83,6 +92,7 @@ usage(FILE *fp)
 enum {
 	OPT_SPEED = 256, OPT_MAX_FLOWS, OPT_TIME_WAIT, OPT_UDP_TIMEOUT,
 	OPT_TCP_TIMEOUT, OPT_VERSION, OPT_PAUSED, OPT_EXPLAIN,
+	OPT_LINGER, OPT_LADDER, OPT_ASCII,
 };
 
 static const struct option long_opts[] = {
@@ -94,6 +104,10 @@ static const struct option long_opts[] = {
 	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
 	{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "ladder", required_argument, NULL, OPT_LADDER },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -198,9 +212,132 @@ on_batch(void *ctx)
 	return r->out->err == 0;
 }
 
+/* ------------------------------------------------------------ live view */
+
+/* Options of the view and of --ladder. */
+struct view_args {
+	bool		 paused;	/* --paused */
+	uint64_t	 linger_ns;	/* --linger */
+	bool		 ascii;		/* --ascii, or a locale without UTF-8 */
+	bool		 ladder;	/* --ladder n */
+	uint64_t	 ladder_id;
+};
+
+/* Run the live view until q, a signal or an error; the exit status. */
+static int
+run_view(struct ss_capture *cap, struct ss_engine *eng, double speed,
+    const struct view_args *va, const char *file)
+{
+	struct ss_view_tty_opts to;
+	struct ss_view_opts vo;
+	struct ss_view_tty *t;
+	struct ss_view *m;
+	struct ss_sink sink;
+	struct ss_loop loop;
+	char err[256];
+	int status;
+
+	memset(&vo, 0, sizeof(vo));
+	vo.linger_ns = va->linger_ns;
+	vo.ascii = va->ascii;
+	m = ss_view_new(&vo, eng);
+	if (m == NULL) {
+		errmsg("out of memory");
+		return SS_EXIT_ERROR;
+	}
+	ss_view_sink(m, &sink);
+	if (ss_engine_add_sink(eng, &sink) != 0) {
+		errmsg("out of memory");
+		ss_view_free(m);
+		return SS_EXIT_ERROR;
+	}
+	memset(&loop, 0, sizeof(loop));
+	loop.cap = cap;
+	loop.eng = eng;
+	loop.speed = speed;
+	loop.paused = va->paused && !ss_capture_is_live(cap);
+	loop.key_fd = -1;
+	memset(&to, 0, sizeof(to));
+	to.use_tty = file != NULL && strcmp(file, "-") == 0;
+	t = ss_view_tty_start(m, &loop, &to, err, sizeof(err));
+	if (t == NULL) {
+		errmsg("%s", err);
+		ss_view_free(m);
+		return SS_EXIT_ERROR;
+	}
+	status = ss_loop_run(&loop);
+	/* the terminal is ours again before anything reaches stderr */
+	ss_view_tty_free(t);
+	if (status != SS_EXIT_OK)
+		errmsg("%s", loop.err);
+	ss_view_free(m);
+	return status;
+}
+
+/* --ladder n: read the input, then print connection n's ladder. */
+static int
+run_ladder(struct ss_capture *cap, struct ss_engine *eng,
+    const struct view_args *va)
+{
+	const struct ss_view_rec *recs;
+	struct ss_view_row row;
+	struct ss_view_opts vo;
+	struct ss_view *m;
+	struct ss_sink sink;
+	struct ss_loop loop;
+	bool have;
+	size_t n;
+	int status;
+
+	memset(&vo, 0, sizeof(vo));
+	vo.linger_ns = 1;
+	vo.ascii = va->ascii;
+	vo.ring_cap = 16;
+	vo.tomb_cap = 16;
+	vo.pin_cap = 1u << 20;
+	vo.pin_from_start = true;
+	vo.pin_id = va->ladder_id;
+	m = ss_view_new(&vo, eng);
+	if (m == NULL) {
+		errmsg("out of memory");
+		return SS_EXIT_ERROR;
+	}
+	ss_view_sink(m, &sink);
+	ss_engine_add_sink(eng, &sink);
+	memset(&loop, 0, sizeof(loop));
+	loop.cap = cap;
+	loop.eng = eng;
+	loop.key_fd = -1;
+	status = ss_loop_run(&loop);
+	if (status != SS_EXIT_OK)
+		errmsg("%s", loop.err);
+	ss_engine_finish(eng);
+	if (eng->stats.flows[0] <= va->ladder_id) {
+		errmsg("--ladder %llu: no such TCP connection (the input has "
+		    "%llu, numbered from 0)",
+		    (unsigned long long)va->ladder_id,
+		    (unsigned long long)eng->stats.flows[0]);
+		ss_view_free(m);
+		return SS_EXIT_ERROR;
+	}
+	n = ss_view_history(m, &recs, &row, &have);
+	if (ss_view_ladder_write(stdout, &row, have, recs, n,
+	    ss_view_history_lost(m), va->ascii) != 0 || fflush(stdout) != 0) {
+		if (errno != EPIPE)
+			errmsg("writing output: %s", strerror(errno));
+		if (status == SS_EXIT_OK)
+			status = SS_EXIT_ERROR;
+	}
+	ss_view_free(m);
+	return status;
+}
+
+/* ------------------------------------------------------------------ main */
+
 int
 main(int argc, char **argv)
 {
+	struct view_args va = { .linger_ns = 3 * NS_PER_SEC };
 	struct ss_capture_opts co;
 	struct ss_engine_config ec;
 	struct ss_output_opts oo;
@@ -293,6 +430,23 @@ main(int argc, char **argv)
 		case OPT_EXPLAIN:
 			oo.explain = true;
 			break;
+		case OPT_PAUSED:
+			va.paused = true;
+			break;
+		case OPT_LINGER:
+			if (!parse_secs("--linger", optarg, &va.linger_ns))
+				return SS_EXIT_USAGE;
+			break;
+		case OPT_ASCII:
+			va.ascii = true;
+			break;
+		case OPT_LADDER:
+			if (!parse_u64("--ladder", optarg, 0, UINT64_MAX - 1,
+			    &v))
+				return SS_EXIT_USAGE;
+			va.ladder = true;
+			va.ladder_id = v;
+			break;
 		case OPT_MAX_FLOWS:
 			if (!parse_u64("--max-flows", optarg, 1, 1u << 30, &v))
 				return SS_EXIT_USAGE;
@@ -336,16 +490,27 @@ main(int argc, char **argv)
 		return SS_EXIT_USAGE;
 	}
 	if (fmt_name == NULL)
-		fmt = SS_FMT_EVENTS;
+		fmt = isatty(STDOUT_FILENO) && !va.ladder ? SS_FMT_VIEW :
+		    SS_FMT_EVENTS;
 	else {
 		int f = ss_format_parse(fmt_name);
 
-		if (f < 0 || f == SS_FMT_VIEW) {
-			errmsg("unknown output format '%s' (events, json, conn "
-			    "or zeek)", fmt_name);
+		if (f < 0) {
+			errmsg("unknown output format '%s' (view, events, json, "
+			    "conn or zeek)", fmt_name);
 			return SS_EXIT_USAGE;
 		}
 		fmt = (enum ss_format)f;
+	}
+	/* the view and --ladder draw lines in UTF-8 when the locale has it */
+	if (fmt == SS_FMT_VIEW || va.ladder) {
+		setlocale(LC_CTYPE, "");
+		if (!ss_view_tty_utf8())
+			va.ascii = true;
+	}
+	if (fmt == SS_FMT_VIEW && !va.ladder && !isatty(STDOUT_FILENO)) {
+		errmsg("-o view needs a terminal on standard output");
+		return SS_EXIT_USAGE;
 	}
 	if (co.write_file != NULL && strcmp(co.write_file, "-") == 0) {
 		errmsg("-w -: standard output carries the %s output; give "
@@ -382,6 +547,14 @@ main(int argc, char **argv)
 	}
 
 	eng = ss_engine_new(&ec);
+	if (eng != NULL && (va.ladder || fmt == SS_FMT_VIEW)) {
+		status = va.ladder ? run_ladder(cap, eng, &va) :
+		    run_view(cap, eng, speed, &va, co.file);
+		ss_capture_close(cap);
+		ss_engine_free(eng);
+		free(filter);
+		return status;
+	}
 	if (eng == NULL || wbuf_init(&out, STDOUT_FILENO, 1 << 16) != 0) {
 		errmsg("out of memory");
 		ss_capture_close(cap);
