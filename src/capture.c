@@ -132,14 +132,24 @@ open_live(const struct ss_capture_opts *o, char *err, size_t errlen,
 		*status = SS_EXIT_ERROR;
 		return NULL;
 	}
-	pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen : 262144);
+	/*
+	 * In immediate mode libpcap gives every ring slot the snapshot
+	 * length: with 256 KiB slots a 2 MiB buffer holds 8 packets and a
+	 * burst overflows it.  The tracer reads headers only, so without -w
+	 * it captures the first SS_LIVE_SNAPLEN bytes; with -w, whole
+	 * packets (as tcpdump) into a larger buffer.
+	 */
+	pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen :
+	    o->write_file != NULL ? 262144 : SS_LIVE_SNAPLEN);
+	if (o->buffer_kib == 0)
+		pcap_set_buffer_size(p, 16 * 1024 * 1024);
 	pcap_set_promisc(p, o->promisc ? 1 : 0);
 	pcap_set_timeout(p, 100);
 #ifdef HAVE_PCAP_SET_IMMEDIATE_MODE
 	if (o->immediate)
 		pcap_set_immediate_mode(p, 1);
 #endif
-	if (o->buffer_kib > 0)
+	else
 		pcap_set_buffer_size(p, o->buffer_kib * 1024);
 #ifdef HAVE_PCAP_SET_TSTAMP_PRECISION
 	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);

@@ -592,6 +592,9 @@ ss_role_name(const struct ss_flow *f, int side)
 	const struct ss_tcp_dir *d;
 
 	if (f->key.proto == IPPROTO_TCP) {
+		/* a simultaneous open: both sent a SYN, the originator leads */
+		if (f->u.tcp.dir[0].syn && f->u.tcp.dir[1].syn)
+			return side == 0 ? "client" : "server";
 		d = &f->u.tcp.dir[side];
 		if (d->syn && !d->synack)
 			return "client";

@@ -20,6 +20,9 @@ enum ss_exit {
 	SS_EXIT_TRUNCATED = 3,	/* input ended in a truncated or corrupt record */
 };
 
+/* Live snapshot length without -w: every header the decoder reads. */
+#define SS_LIVE_SNAPLEN 2048
+
 struct ss_capture_opts {
 	const char	*iface;		/* -i; NULL for a file */
 	const char	*file;		/* -r; "-" for standard input */
