@@ -4,16 +4,23 @@
  * and round-trip times.
  *
  * The definitions follow Wireshark's tcp.analysis flags (packet-tcp.c,
- * tcp_analyze_sequence_number), checked in the same order so that the
- * counts agree with tshark; doc/analysis.md gives each definition next
- * to Wireshark's.  Deliberate differences:
+ * tcp_analyze_sequence_number, 4.0), checked in the same order so that
+ * the counts agree with tshark; doc/analysis.md gives each definition
+ * next to Wireshark's.  Deliberate differences:
  *   - the same frame captured twice never reaches this code (the state
  *     engine recognises duplicates), so it is no retransmission;
  *   - the SYN-ACKs that cross in a simultaneous open answer the peer's SYN
  *     and are not retransmissions of the bare SYN sent before;
  *   - a segment with sequence number nxt - 1 and no data sent while the
  *     peer's window is zero is a window probe (Linux's zero-window probe),
- *     not a keep-alive;
+ *     not a keep-alive (its own zero window still counts, as there);
+ *   - a side's sequence space counts as seen only once it sent a segment
+ *     (as Wireshark's nextseq): the SYN captured after the SYN-ACK that
+ *     answers it is no retransmission;
+ *   - SACK-aware separation: a segment Wireshark would call out of order
+ *     is a retransmission when the receiver had reported the hole (dup
+ *     ACK or SACK) and the segment was sent after the report could reach
+ *     the sender (newer TSval; else the sender's handshake leg elapsed);
  *   - RTTs come from TCP timestamps when both SYNs carried them (every
  *     echo of a new TSval is a sample), otherwise from data/ACK pairs under
  *     Karn's rule (no sample across a retransmission).
@@ -32,6 +39,7 @@
 /* Marks kept in segflags for the next segment of the other side. */
 #define MARK_KEEPALIVE	0x01
 #define MARK_ZWP	0x02
+#define MARK_SACK	0x04	/* it SACKed data above its ACK: a hole */
 
 #define FAST_RETRANS_US	20000	/* Wireshark: within 20 ms of the dup ACKs */
 #define OOO_DEFAULT_US	3000	/* out-of-order window without an iRTT */
@@ -115,41 +123,108 @@ ss_tcp_irtt_ns(const struct ss_flow *f)
 	return c->ack_ns - c->syn_ns;
 }
 
-/* RTT samples from timestamps or from data/ACK pairs (Karn's rule). */
+/*
+ * RTT samples from timestamps or from data/ACK pairs (Karn's rule).  A
+ * sample is the time from a segment passing the capture point to the
+ * first answer to it passing back (as Wireshark's tcp.analysis.ack_rtt):
+ * the round trip beyond the capture point on the answering side.
+ */
 static void
 rtt_track(struct ss_tcp_conn *c, const struct ss_packet *p, int side,
     uint32_t now, bool retrans, uint32_t end)
 {
 	struct ss_tcp_dir *me = &c->dir[side], *peer = &c->dir[1 - side];
+	bool ts = (p->opt.has & SS_OPT_TS) != 0;
 
 	if (c->use_ts_rtt) {
-		if (!(p->opt.has & SS_OPT_TS))
-			return;
-		/* the peer's TSval echoed for the first time */
-		if ((p->flags & SS_TH_ACK) && peer->have && !peer->ts_echoed &&
+		/* the peer's TSval echoed for the first time (RFC 7323 §4) */
+		if (ts && (p->flags & SS_TH_ACK) && peer->have &&
+		    peer->tsval_us != 0 && !peer->ts_echoed &&
 		    p->opt.ts_ecr == peer->ts_val && p->opt.ts_ecr != 0) {
 			rtt_sample(c, now - peer->tsval_us);
 			peer->ts_echoed = 1;
 		}
-		if (p->opt.ts_val != me->ts_val || me->tsval_us == 0) {
-			me->tsval_us = now | 1;
-			me->ts_echoed = 0;
+	} else {
+		/* Karn: an ACK covering the timed segment gives a sample */
+		if ((p->flags & SS_TH_ACK) && peer->timing &&
+		    SEQ_LEQ(peer->timed_end, p->ack)) {
+			rtt_sample(c, now - peer->timed_us);
+			peer->timing = 0;
 		}
-		return;
+		if (retrans)
+			me->timing = 0;	/* ambiguous: no sample */
+		else if (!me->timing && end != 0) {
+			me->timing = 1;
+			me->timed_end = end;
+			me->timed_us = now;
+		}
 	}
-	/* Karn: an ACK covering the timed segment gives a sample */
-	if ((p->flags & SS_TH_ACK) && peer->timing &&
-	    SEQ_LEQ(peer->timed_end, p->ack)) {
-		rtt_sample(c, now - peer->timed_us);
-		peer->timing = 0;
+	/* when each new TSval was first seen (the SYN's too) */
+	if (ts && (p->opt.ts_val != me->ts_val || me->tsval_us == 0)) {
+		me->tsval_us = now != 0 ? now : 1;	/* 0: unset */
+		me->ts_echoed = 0;
 	}
-	if (retrans)
-		me->timing = 0;	/* ambiguous: no sample */
-	else if (!me->timing && end != 0) {
-		me->timing = 1;
-		me->timed_end = end;
-		me->timed_us = now;
-	}
+}
+
+/*
+ * How long after a loss signal (a duplicate ACK or SACK passing the
+ * capture point) a side's answer to it can reach the capture point at
+ * the earliest: the leg of the handshake on that side of the capture
+ * point (SYN-ACK to ACK for the originator, SYN to SYN-ACK for the
+ * responder).  0 when not measured.
+ */
+static uint64_t
+reaction_ns(const struct ss_tcp_conn *c, int side)
+{
+	if (!c->irtt_done || c->synack_ns <= c->syn_ns ||
+	    c->ack_ns < c->synack_ns)
+		return 0;
+	return side == 0 ? c->ack_ns - c->synack_ns :
+	    c->synack_ns - c->syn_ns;
+}
+
+/* Does the segment carry SACK blocks above its cumulative ACK (RFC 2018)? */
+static bool
+sacks_above(const struct ss_packet *p)
+{
+	unsigned i;
+
+	if (!(p->flags & SS_TH_ACK) || !(p->opt.has & SS_OPT_SACK))
+		return false;
+	for (i = 0; i < p->opt.nsack && i < SS_MAX_SACK; i++)
+		if (SEQ_GT(p->opt.sack[i][1], p->ack))
+			return true;	/* not a D-SACK (RFC 2883) */
+	return false;
+}
+
+/*
+ * A segment Wireshark's rule calls out of order (it fills a hole within
+ * one iRTT of the segment that jumped ahead): was it rather sent again
+ * because the receiver reported the hole?  Yes when the receiver's
+ * latest ACK asked for data at or below the segment's start with
+ * duplicate ACKs or SACK blocks above a hole, and the segment was sent
+ * after that report could reach its sender: its TSval is newer than the
+ * one of the sender's previous segment (RFC 7323 §3: a retransmission
+ * carries a fresh TSval, a delayed original an old one), or, without
+ * timestamps, the report passed the capture point at least the sender's
+ * handshake leg ago.
+ */
+static bool
+answers_loss_report(const struct ss_tcp_conn *c, const struct ss_packet *p,
+    int side, uint32_t now)
+{
+	const struct ss_tcp_dir *fwd = &c->dir[side], *rev = &c->dir[1 - side];
+	uint64_t leg;
+
+	if (!rev->have_ack || SEQ_GT(rev->ack, p->seq))
+		return false;
+	if (rev->dupacks < 1 && !(rev->segflags & MARK_SACK))
+		return false;
+	if (c->use_ts_rtt && (p->opt.has & SS_OPT_TS) && fwd->ts_val != 0)
+		return SEQ_GT(p->opt.ts_val, fwd->ts_val);
+	leg = reaction_ns(c, side);
+	return leg != 0 && (uint64_t)(uint32_t)(now - rev->ack_us) * 1000 >=
+	    leg;
 }
 
 /*
@@ -169,6 +244,13 @@ ss_tcp_analyze(struct ss_engine *e, struct ss_flow *f,
 	uint32_t ooo_us, end = 0;
 	bool zwp = false, ka = false, retrans = false, not_advanced;
 	bool same_ack = fwd->have_ack && (fl & SS_TH_ACK) && ack == fwd->ack;
+	/*
+	 * Wireshark's nextseq exists once the side has sent a segment; nxt
+	 * inferred from the peer's ACK (a SYN-ACK or a mid-stream packet
+	 * seen first) does not count: the SYN a reordered SYN-ACK answers,
+	 * captured after it, is no retransmission.
+	 */
+	bool seen = fwd->have && fwd->have_win;
 	uint8_t marks = 0;
 	int sh;
 
@@ -183,19 +265,25 @@ ss_tcp_analyze(struct ss_engine *e, struct ss_flow *f,
 	}
 
 	/* zero-window probe: one byte at nxt, or Linux's nxt - 1, no data */
-	if (fwd->have && rev->have_win && rev->win == 0 && !ctl &&
+	if (seen && rev->have_win && rev->win == 0 && !ctl &&
 	    ((len == 1 && seq == fwd->nxt) ||
 	    (len == 0 && seq == fwd->nxt - 1))) {
 		zwp = true;
 		marks |= MARK_ZWP;
 		MARK(WINDOW_PROBE);
+		/*
+		 * Wireshark takes Linux's probe for a keep-alive, whose own
+		 * zero window it still reports; its one-byte probe skips it.
+		 */
+		if (len == 0 && win == 0)
+			MARK(ZERO_WINDOW);
 		goto finished_fwd;
 	}
 	if (win == 0 && !ctl)
 		MARK(ZERO_WINDOW);
-	if (fwd->have && SEQ_GT(seq, fwd->nxt) && !(fl & SS_TH_RST))
+	if (seen && SEQ_GT(seq, fwd->nxt) && !(fl & SS_TH_RST))
 		MARK(LOST_SEGMENT);
-	if (fwd->have && (len == 0 || len == 1) && seq == fwd->nxt - 1 && !ctl) {
+	if (seen && (len == 0 || len == 1) && seq == fwd->nxt - 1 && !ctl) {
 		ka = true;
 		marks |= MARK_KEEPALIVE;
 		MARK(KEEPALIVE);
@@ -245,15 +333,18 @@ finished_fwd:
 
 	/* retransmission, fast or spurious, or out of order */
 	if ((len > 0 || (fl & (SS_TH_SYN | SS_TH_FIN))) && !ka && !zwp) {
-		not_advanced = fwd->have && SEQ_LT(seq, fwd->nxt);
+		not_advanced = seen && SEQ_LT(seq, fwd->nxt);
 		if (len > 1 && fwd->nxt - 1 == seq)
 			not_advanced = false;	/* data after a probe byte */
 		/* the crossing SYN-ACK of a simultaneous open */
 		if ((fl & (SS_TH_SYN | SS_TH_ACK)) == (SS_TH_SYN | SS_TH_ACK) &&
 		    fwd->syn && !fwd->synack)
 			not_advanced = false;
-		ooo_us = c->irtt_done && ss_tcp_irtt_ns(f) / 1000 < UINT32_MAX ?
-		    (uint32_t)(ss_tcp_irtt_ns(f) / 1000) : OOO_DEFAULT_US;
+		/* one iRTT; 3 ms when none was measured (or it was 0) */
+		ooo_us = ss_tcp_irtt_ns(f) / 1000 < UINT32_MAX ?
+		    (uint32_t)(ss_tcp_irtt_ns(f) / 1000) : UINT32_MAX;
+		if (ss_tcp_irtt_ns(f) == 0)
+			ooo_us = OOO_DEFAULT_US;
 		if (len > 0 && rev->have_ack && SEQ_LEQ(seq + len, rev->ack)) {
 			MARK(SPURIOUS_RETRANSMISSION);
 			retrans = true;
@@ -264,7 +355,7 @@ finished_fwd:
 			retrans = true;
 		} else if (not_advanced && now - fwd->nxt_us < ooo_us &&
 		    fwd->nxt != seq + len + ((fl & (SS_TH_SYN | SS_TH_FIN)) ?
-		    1 : 0)) {
+		    1 : 0) && !answers_loss_report(c, p, side, now)) {
 			MARK(OUT_OF_ORDER);
 		} else if (not_advanced) {
 			MARK(RETRANSMISSION);
@@ -276,7 +367,7 @@ finished_fwd:
 	nextseq = seq + len + ((fl & (SS_TH_SYN | SS_TH_FIN)) ? 1 : 0);
 	if (fl & SS_TH_RST)
 		nextseq = seq;
-	if (!zwp && !(fl & SS_TH_RST) && (!fwd->have || SEQ_GT(nextseq,
+	if (!zwp && !(fl & SS_TH_RST) && (!seen || SEQ_GT(nextseq,
 	    fwd->nxt))) {
 		if (len > 0 || (fl & (SS_TH_SYN | SS_TH_FIN)))
 			end = nextseq;
@@ -285,7 +376,7 @@ finished_fwd:
 	rtt_track(c, p, side, now, retrans, end);
 	if (!zwp && (!fwd->have_maxseq || seq == fwd->maxseq)) {
 		/* the state engine sets nxt right after this */
-		fwd->maxseq = fwd->have && SEQ_GT(fwd->nxt, nextseq) ?
+		fwd->maxseq = seen && SEQ_GT(fwd->nxt, nextseq) ?
 		    fwd->nxt : nextseq;
 		fwd->have_maxseq = 1;
 	}
@@ -294,6 +385,8 @@ finished_fwd:
 	fwd->have_win = 1;
 	if ((fl & (SS_TH_ACK | SS_TH_RST)) == SS_TH_ACK)
 		fwd->ack_us = now;
+	if (sacks_above(p))
+		marks |= MARK_SACK;
 	fwd->segflags = marks;
 	return zwp;
 #undef MARK
