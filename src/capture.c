@@ -409,7 +409,7 @@ frame_changed_state(const struct ss_engine *e)
 	return false;
 }
 
-/* Apply one packet: save it, feed the engine. */
+/* Apply one packet: save it, feed the engine (pipelined when batch). */
 static void
 apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
 {
@@ -419,8 +419,12 @@ apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
 
 	if (c->dumper != NULL)
 		pcap_dump((u_char *)c->dumper, h, data);
-	ss_engine_frame(l->eng, c->linktype, ns, data, caplen,
-	    h->len > caplen ? h->len : caplen);
+	if (l->batch)
+		ss_engine_push(l->eng, c->linktype, ns, data, caplen,
+		    h->len > caplen ? h->len : caplen);
+	else
+		ss_engine_frame(l->eng, c->linktype, ns, data, caplen,
+		    h->len > caplen ? h->len : caplen);
 	c->npkts++;
 	l->pkt_ns = ns;
 	if (c->count != 0 && c->npkts >= c->count) {
@@ -497,6 +501,7 @@ run_fast(struct ss_loop *l)
 {
 	int n;
 
+	l->batch = true;
 	while (!l->stop && !sig_term) {
 		n = pcap_dispatch(l->cap->p, 4096, dispatch_cb, (u_char *)l);
 		if (n == 0) {
@@ -512,6 +517,8 @@ run_fast(struct ss_loop *l)
 		if (n == PCAP_ERROR_BREAK)
 			break;
 	}
+	ss_engine_drain(l->eng);
+	l->batch = false;
 }
 
 /* Monotonic wall clock in nanoseconds. */

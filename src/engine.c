@@ -206,36 +206,44 @@ engine_icmp_error(struct ss_engine *e, const struct ss_packet *p)
 		ss_udp_icmp_error(e, f, p);
 }
 
-/* Feed one captured frame through the pipeline. */
-void
-ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
-    const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+/* Decode a frame into a pipeline slot and hash its flow key. */
+static void
+engine_decode(struct ss_engine *e, struct ss_pipe_slot *s, int linktype,
+    uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
-	struct ss_packet pkt;
-	struct ss_flow_key k;
+	s->pkt.ts_ns = ts_ns;
+	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
+	s->keyed = ss_flow_key_of(&s->pkt, &s->key, &s->from_lo);
+	if (s->keyed)
+		s->hash = ss_flow_hash(e->ft, &s->key);
+}
+
+/* Process a decoded frame: count, timers, flow, tracker, sinks. */
+static void
+engine_process(struct ss_engine *e, struct ss_pipe_slot *s)
+{
+	struct ss_packet *pp = &s->pkt;
+	struct ss_flow_key *kp = &s->key;
 	struct ss_flow *f = NULL;
 	struct ss_event ev;
-	uint64_t h;
-	bool from_lo, reused = false;
+	uint64_t h = s->hash, ts_ns = pp->ts_ns;
+	bool from_lo = s->from_lo, reused = false;
 	int side = 0;
 	size_t i;
 	uint8_t fc;
 
-	pkt.ts_ns = ts_ns;
-	ss_decode(linktype, data, caplen, wirelen, &pkt);
-	engine_count(&e->stats, &pkt);
+	engine_count(&e->stats, pp);
 	if (ts_ns > e->now_ns)
 		e->now_ns = ts_ns;
 	ss_flow_expire(e->ft, e->now_ns, 0);
 	e->nevs = 0;
 
-	if (ss_flow_key_of(&pkt, &k, &from_lo)) {
-		h = ss_flow_hash(e->ft, &k);
-		f = ss_flow_lookup(e->ft, &k, h);
+	if (s->keyed) {
+		f = ss_flow_lookup(e->ft, kp, h);
 		if (f != NULL) {
 			side = (from_lo == (f->orig_is_lo != 0)) ? 0 : 1;
-			if (k.proto == IPPROTO_TCP &&
-			    ss_tcp_starts_new(e, f, &pkt, side)) {
+			if (kp->proto == IPPROTO_TCP &&
+			    ss_tcp_starts_new(e, f, pp, side)) {
 				ss_flow_remove(e->ft, f, SS_END_REUSED);
 				f = NULL;
 				reused = true;
@@ -244,59 +252,112 @@ ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
 		if (f == NULL) {
 			bool orig;
 
-			if (k.proto == IPPROTO_TCP)
-				orig = ss_tcp_sender_is_orig(&pkt);
+			if (kp->proto == IPPROTO_TCP)
+				orig = ss_tcp_sender_is_orig(pp);
 			else
-				orig = ss_udp_sender_is_orig(&pkt);
-			fc = k.proto == IPPROTO_TCP ? SS_FC_TCP_HALFOPEN :
-			    k.proto == IPPROTO_UDP ? SS_FC_UDP : SS_FC_ICMP;
-			f = ss_flow_create(e->ft, &k, h, ts_ns, fc);
+				orig = ss_udp_sender_is_orig(pp);
+			fc = kp->proto == IPPROTO_TCP ? SS_FC_TCP_HALFOPEN :
+			    kp->proto == IPPROTO_UDP ? SS_FC_UDP : SS_FC_ICMP;
+			f = ss_flow_create(e->ft, kp, h, ts_ns, fc);
 			if (f != NULL) {
 				f->orig_is_lo = (uint8_t)(orig == from_lo);
 				side = orig ? 0 : 1;
-				e->stats.flows[proto_index(k.proto)]++;
+				e->stats.flows[proto_index(kp->proto)]++;
 				memset(&ev, 0, sizeof(ev));
 				ev.type = SS_EV_FLOW_NEW;
 				ev.ts_ns = ts_ns;
 				ev.flow = f;
-				ev.pkt = &pkt;
+				ev.pkt = pp;
 				ev.side = (uint8_t)side;
 				ss_engine_emit(e, &ev);
 				if (!orig)
 					ss_zeek_created_flipped(f);
 				if (reused)
-					ss_tcp_mark_reuse(e, f, &pkt, side);
+					ss_tcp_mark_reuse(e, f, pp, side);
 			}
 		}
 		if (f != NULL) {
 			f->d[side].pkts++;
-			f->d[side].ip_bytes += pkt.ip_len;
-			if (k.proto == IPPROTO_TCP)
-				fc = ss_tcp_segment(e, f, &pkt, side);
-			else if (k.proto == IPPROTO_UDP)
-				fc = ss_udp_packet(e, f, &pkt, side);
+			f->d[side].ip_bytes += pp->ip_len;
+			if (kp->proto == IPPROTO_TCP)
+				fc = ss_tcp_segment(e, f, pp, side);
+			else if (kp->proto == IPPROTO_UDP)
+				fc = ss_udp_packet(e, f, pp, side);
 			else
-				fc = ss_icmp_packet(e, f, &pkt, side);
+				fc = ss_icmp_packet(e, f, pp, side);
 			if (f->flipped)
-				side = ss_packet_side(f, &pkt);
+				side = ss_packet_side(f, pp);
 			ss_flow_touch(e->ft, f, ts_ns, fc);
 		}
 	}
-	if ((pkt.proto == IPPROTO_ICMP || pkt.proto == IPPROTO_ICMPV6) &&
-	    pkt.icmp_is_error && pkt.outcome == SS_DEC_OK)
-		engine_icmp_error(e, &pkt);
+	if ((pp->proto == IPPROTO_ICMP || pp->proto == IPPROTO_ICMPV6) &&
+	    pp->icmp_is_error && pp->outcome == SS_DEC_OK)
+		engine_icmp_error(e, pp);
 
 	e->stats.evictions = ss_flow_evictions(e->ft);
 	for (i = 0; i < e->nsinks; i++)
 		if (e->sinks[i].packet != NULL)
-			e->sinks[i].packet(e->sinks[i].ctx, &pkt, f, side,
+			e->sinks[i].packet(e->sinks[i].ctx, pp, f, side,
 			    e->evs, e->nevs);
 }
+
+/* Feed one captured frame through the pipeline, at once. */
+void
+ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
+    const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct ss_pipe_slot s;
+
+	ss_engine_drain(e);
+	engine_decode(e, &s, linktype, ts_ns, data, caplen, wirelen);
+	engine_process(e, &s);
+}
+
+/* Process the oldest frame of the pipeline. */
+static void
+engine_pop(struct ss_engine *e)
+{
+	engine_process(e, &e->pipe[e->pipe_head]);
+	e->pipe_head = (e->pipe_head + 1) % SS_PIPE_DEPTH;
+	e->pipe_n--;
+}
+
+/* Decode a frame now, process it two frames later (see engine.h). */
+void
+ss_engine_push(struct ss_engine *e, int linktype, uint64_t ts_ns,
+    const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct ss_pipe_slot *s;
+
+	s = &e->pipe[(e->pipe_head + e->pipe_n) % SS_PIPE_DEPTH];
+	engine_decode(e, s, linktype, ts_ns, data, caplen, wirelen);
+	s->pkt.payload = NULL;	/* the frame's buffer is reused */
+	if (s->keyed)
+		ss_flow_prefetch_bucket(e->ft, s->hash);
+	e->pipe_n++;
+	if (e->pipe_n < SS_PIPE_DEPTH)
+		return;
+	/* the next frame's bucket arrived: fetch its flow record */
+	s = &e->pipe[(e->pipe_head + 1) % SS_PIPE_DEPTH];
+	if (s->keyed)
+		ss_flow_prefetch_flow(e->ft, s->hash);
+	engine_pop(e);
+}
+
+/* Process every frame still in the pipeline. */
+void
+ss_engine_drain(struct ss_engine *e)
+{
+	while (e->pipe_n > 0)
+		engine_pop(e);
+}
+
 
 /* Move the packet clock on without a frame. */
 void
 ss_engine_advance(struct ss_engine *e, uint64_t now_ns)
 {
+	ss_engine_drain(e);
 	if (now_ns > e->now_ns)
 		e->now_ns = now_ns;
 	ss_flow_expire(e->ft, e->now_ns, 0);
@@ -309,6 +370,7 @@ ss_engine_finish(struct ss_engine *e)
 {
 	size_t i;
 
+	ss_engine_drain(e);
 	ss_flow_flush(e->ft, SS_END_EXIT);
 	e->stats.evictions = ss_flow_evictions(e->ft);
 	for (i = 0; i < e->nsinks; i++)

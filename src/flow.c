@@ -244,6 +244,28 @@ ss_flow_hash(const struct ss_flow_table *ft, const struct ss_flow_key *k)
 	return ss_siphash13_40(ft->cfg.seed, k);
 }
 
+/* Prefetch the bucket of a hash. */
+void
+ss_flow_prefetch_bucket(const struct ss_flow_table *ft, uint64_t hash)
+{
+	__builtin_prefetch(&ft->buckets[hash & (ft->nbuckets - 1)]);
+}
+
+/* Prefetch the first flow record of a hash's chain, all its lines. */
+void
+ss_flow_prefetch_flow(const struct ss_flow_table *ft, uint64_t hash)
+{
+	uint32_t i = ft->buckets[hash & (ft->nbuckets - 1)];
+	const char *p;
+	size_t off;
+
+	if (i == SS_NIL)
+		return;
+	p = (const char *)slot(ft, i);
+	for (off = 0; off < sizeof(struct ss_flow); off += 64)
+		__builtin_prefetch(p + off);
+}
+
 /* Find a flow by key. */
 struct ss_flow *
 ss_flow_lookup(struct ss_flow_table *ft, const struct ss_flow_key *k,

@@ -289,11 +289,16 @@ seg_fingerprint(const struct ss_packet *p)
 	    p->payload_len;
 	uint64_t c = ((uint64_t)p->ip_id << 32) | p->opt.ts_val;
 	uint64_t h;
+	unsigned i;
 
 	h = a * 0x9e3779b97f4a7c15ULL;
 	h ^= (h >> 29) ^ b * 0xc2b2ae3d27d4eb4fULL;
 	h ^= (h >> 31) ^ c * 0x165667b19e3779f9ULL;
 	h ^= (h >> 27) ^ (uint64_t)p->opt.ts_ecr * 0x27d4eb2f165667c5ULL;
+	/* duplicate ACKs of IPv6 differ only in their SACK blocks */
+	for (i = 0; i < p->opt.nsack && i < SS_MAX_SACK; i++)
+		h = (h ^ (((uint64_t)p->opt.sack[i][0] << 32) |
+		    p->opt.sack[i][1])) * 0x9e3779b97f4a7c15ULL;
 	return (uint32_t)(h ^ (h >> 32)) | 1;
 }
 

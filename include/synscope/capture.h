@@ -73,6 +73,7 @@ struct ss_loop {
 	bool		(*on_batch)(void *ctx);
 	void		*ctx;
 	bool		 stop;		/* set by hooks to end the loop */
+	bool		 batch;		/* reading a file in batches (pipelined) */
 	bool		 eof;		/* input is finished */
 	/* status after the run */
 	int		 status;	/* enum ss_exit */

@@ -88,6 +88,16 @@ void		 ss_engine_config_defaults(struct ss_engine_config *);
 
 #define SS_MAX_SINKS 4
 #define SS_MAX_PKT_EVENTS 16
+#define SS_PIPE_DEPTH 3
+
+/* A decoded frame waiting in the prefetch pipeline. */
+struct ss_pipe_slot {
+	struct ss_packet	pkt;
+	struct ss_flow_key	key;
+	uint64_t		hash;
+	bool			keyed;
+	bool			from_lo;
+};
 
 struct ss_engine {
 	struct ss_engine_config cfg;
@@ -99,6 +109,10 @@ struct ss_engine {
 	struct ss_event		evs[SS_MAX_PKT_EVENTS];
 	size_t			nevs;
 	uint64_t		now_ns;	/* packet clock */
+	/* frames decoded ahead (ss_engine_push) */
+	struct ss_pipe_slot	pipe[SS_PIPE_DEPTH];
+	unsigned		pipe_head;
+	unsigned		pipe_n;
 };
 
 struct ss_engine *ss_engine_new(const struct ss_engine_config *);
@@ -109,6 +123,20 @@ int		 ss_engine_add_sink(struct ss_engine *, const struct ss_sink *);
 void		 ss_engine_frame(struct ss_engine *, int linktype,
 		    uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
 		    uint32_t wirelen);
+
+/*
+ * Feed one frame through a short pipeline: it is decoded now and its flow
+ * prefetched, and it is processed two frames later, so that the memory
+ * of the flows is fetched while other frames are processed.  The same
+ * results as ss_engine_frame, in the same order, once ss_engine_drain()
+ * ran.  Only for batch reading: sinks see a frame after later ones were
+ * read.
+ */
+void		 ss_engine_push(struct ss_engine *, int linktype,
+		    uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+		    uint32_t wirelen);
+/* Process every frame still in the pipeline. */
+void		 ss_engine_drain(struct ss_engine *);
 
 /* Advance the packet clock without a frame (expires timers). */
 void		 ss_engine_advance(struct ss_engine *, uint64_t now_ns);

@@ -149,6 +149,12 @@ bool		 ss_flow_key_of(const struct ss_packet *, struct ss_flow_key *,
 uint64_t	 ss_flow_hash(const struct ss_flow_table *,
 		    const struct ss_flow_key *);
 
+/* Ask the memory system for a key's bucket, then for its first flow. */
+void		 ss_flow_prefetch_bucket(const struct ss_flow_table *,
+		    uint64_t hash);
+void		 ss_flow_prefetch_flow(const struct ss_flow_table *,
+		    uint64_t hash);
+
 /* Find a flow; NULL when absent.  Does not touch its LRU position. */
 struct ss_flow	*ss_flow_lookup(struct ss_flow_table *,
 		    const struct ss_flow_key *, uint64_t hash);
