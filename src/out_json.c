@@ -183,6 +183,11 @@ js_packet(struct ss_jsonw *j, const struct ss_packet *p,
 			jw_u64(j, "ack", ss_tcp_rel_known(f, 1 - side) ?
 			    ss_tcp_rel(f, 1 - side, p->ack) : p->ack);
 		jw_u64(j, "win", p->win);
+		/* the window in bytes (scale honoured only when both SYNs
+		   carried it) and the sender's unacknowledged bytes */
+		if (ss_tcp_window(f, side) >= 0)
+			jw_u64(j, "wnd", (uint64_t)ss_tcp_window(f, side));
+		jw_u64(j, "in_flight", ss_tcp_in_flight(f, side));
 	} else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
 		jw_u64(j, "icmp_type", p->icmp_type);
 		jw_u64(j, "icmp_code", p->icmp_code);
