@@ -213,6 +213,8 @@ engine_decode(struct ss_engine *e, struct ss_pipe_slot *s, int linktype,
 {
 	s->pkt.ts_ns = ts_ns;
 	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
+	s->from_lo = false;
+	s->hash = 0;
 	s->keyed = ss_flow_key_of(&s->pkt, &s->key, &s->from_lo);
 	if (s->keyed)
 		s->hash = ss_flow_hash(e->ft, &s->key);
