@@ -21,9 +21,14 @@
  *     that time the oldest go early), found through an exact hash index.
  *   - highlights: a direct-mapped cache of SS_VIEW_HL_SLOTS entries; a
  *     collision only shortens a highlight.
- * A page of rows is a top-N selection: one pass over the flows and tombs
- * with a bounded heap of offset + n candidates, then only those are
- * sorted.
+ * A page of rows is a top-N selection: a pass over the flows and tombs
+ * with a bounded heap of candidates, then only those are sorted.  The
+ * order so found is kept per pane (flow keys, never pointers) and the rows
+ * shown are read again from their flows at every page; the pass runs again
+ * only when something changed, and then at most scan_step flows per page
+ * (a large table is covered over several pages, the old order showing
+ * meanwhile).  A new sort, filter or a scroll past the kept rows selects
+ * at once.  Rows near the end are selected from the end.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -69,8 +74,34 @@ struct vm_hl {
 struct vm_cand {
 	uint64_t		 k;
 	uint64_t		 id;
-	const struct ss_flow	*f;	/* live flow, or NULL */
-	uint32_t		 tomb;	/* tomb slot when f is NULL */
+	uint64_t		 hash;	/* of key, once selected */
+	struct ss_flow_key	 key;	/* live flow, to look it up again */
+	uint32_t		 tomb;	/* tomb slot, or NO_SLOT: live flow */
+};
+
+/* The order of a pane: the last selection, and the one under way. */
+struct vm_sel {
+	/* parameters of both */
+	enum ss_view_sort	 sort;
+	bool			 desc;	/* effective: reversed when rev */
+	bool			 rev;	/* selected from the end */
+	uint64_t		 fgen;	/* filter generation */
+	size_t			 k;	/* candidates kept */
+	/* the last selection, best first */
+	bool			 valid;
+	struct vm_cand		*list;
+	size_t			 n, list_cap;
+	size_t			 total;
+	uint64_t		 gen, now, wall;	/* data it saw */
+	/* the pass under way */
+	bool			 scanning;
+	uint32_t		 cursor;
+	struct vm_cand		*heap;
+	size_t			 hn, heap_cap;
+	size_t			 cnt;
+	uint64_t		 phase[SS_PH_COUNT];
+	uint64_t		 sgen, snow;	/* data when it began */
+	uint64_t		 swall;		/* wall clock when it ended */
 };
 
 struct ss_view {
@@ -110,8 +141,10 @@ struct ss_view {
 	size_t			 scratch_cap;
 
 	/* page selection */
-	struct vm_cand		*heap;
-	size_t			 heap_cap;
+	struct vm_sel		 sel[SS_PANE_COUNT];
+	uint64_t		 gen;		/* data changes */
+	uint64_t		 fgen;		/* filter changes */
+	size_t			 scanned;	/* flows visited by page() */
 	struct ss_view_counts	 counts;
 };
 
@@ -166,14 +199,14 @@ ss_view_state_phase(uint8_t st, bool rst)
 	}
 }
 
-/* Phase of a whole connection or flow. */
+/* Phase of a whole connection or flow from its states. */
 static uint8_t
-row_phase(const struct ss_view_row *r)
+phase_of(uint8_t proto, uint8_t st0, uint8_t st1, bool rst)
 {
 	enum ss_view_phase a, b;
 
-	if (r->proto == IPPROTO_UDP) {
-		switch (r->state[0]) {
+	if (proto == IPPROTO_UDP) {
+		switch (st0) {
 		case SS_UDP_NEW:
 			return SS_PH_OPENING;
 		case SS_UDP_REPLIED:
@@ -184,10 +217,10 @@ row_phase(const struct ss_view_row *r)
 			return SS_PH_CLOSED;
 		}
 	}
-	if (r->rst)
+	if (rst)
 		return SS_PH_RESET;
-	a = ss_view_state_phase(r->state[0], false);
-	b = ss_view_state_phase(r->state[1], false);
+	a = ss_view_state_phase(st0, false);
+	b = ss_view_state_phase(st1, false);
 	if (a == SS_PH_CLOSED && b == SS_PH_CLOSED)
 		return SS_PH_CLOSED;
 	if (a == SS_PH_CLOSING || b == SS_PH_CLOSING ||
@@ -197,6 +230,25 @@ row_phase(const struct ss_view_row *r)
 	if (a == SS_PH_ESTABLISHED && b == SS_PH_ESTABLISHED)
 		return SS_PH_ESTABLISHED;
 	return SS_PH_OPENING;
+}
+
+/* Phase of a whole connection or flow. */
+static uint8_t
+row_phase(const struct ss_view_row *r)
+{
+	return phase_of(r->proto, r->state[0], r->state[1], r->rst != 0);
+}
+
+/* Phase of a live flow, without a row. */
+static uint8_t
+flow_phase(const struct ss_flow *f)
+{
+	const struct ss_tcp_conn *c = &f->u.tcp;
+
+	if (f->key.proto != IPPROTO_TCP)
+		return phase_of(f->key.proto, f->u.udp.state, 0, false);
+	return phase_of(IPPROTO_TCP, c->dir[0].state, c->dir[1].state,
+	    c->dir[0].rst || c->dir[1].rst);
 }
 
 /* Copy what the view shows of a live flow. */
@@ -631,6 +683,7 @@ model_packet(void *ctx, const struct ss_packet *p, const struct ss_flow *f,
 	size_t i;
 
 	m->dirty = true;
+	m->gen++;
 	for (i = 0; i < nevs; i++)
 		if (evs[i].type == SS_EV_ICMP_ERROR)
 			model_icmp(m, &evs[i]);
@@ -698,6 +751,7 @@ model_event(void *ctx, const struct ss_event *ev)
 	    f->key.proto != IPPROTO_UDP))
 		return;
 	m->dirty = true;
+	m->gen++;
 	switch (ev->type) {
 	case SS_EV_STATE:
 		rec_init(&r, f, ev->ts_ns, SS_REC_TIMER, ev->side);
@@ -754,6 +808,8 @@ ss_view_new(const struct ss_view_opts *o, struct ss_engine *eng)
 		m->o.pin_cap = SS_VIEW_PIN_DEFAULT;
 	if (m->o.highlight_ns == 0)
 		m->o.highlight_ns = 1500000000ULL;
+	if (m->o.scan_step == 0)
+		m->o.scan_step = SS_VIEW_SCAN_STEP;
 	for (cap = 2; cap < (size_t)m->o.tomb_cap * 2; cap *= 2)
 		;
 	m->tix_cap = cap;
@@ -783,6 +839,8 @@ ss_view_new(const struct ss_view_opts *o, struct ss_engine *eng)
 void
 ss_view_free(struct ss_view *m)
 {
+	size_t i;
+
 	if (m == NULL)
 		return;
 	free(m->tombs);
@@ -792,7 +850,10 @@ ss_view_free(struct ss_view *m)
 	free(m->pin_head);
 	free(m->pin_tail);
 	free(m->scratch);
-	free(m->heap);
+	for (i = 0; i < SS_PANE_COUNT; i++) {
+		free(m->sel[i].list);
+		free(m->sel[i].heap);
+	}
 	free(m);
 }
 
@@ -807,7 +868,8 @@ ss_view_memory(const struct ss_view *m)
 	    m->pin_head_cap * sizeof(*m->pin_head) +
 	    m->pin_tail_alloc * sizeof(*m->pin_tail) +
 	    m->scratch_cap * sizeof(*m->scratch) +
-	    m->heap_cap * sizeof(*m->heap);
+	    (m->sel[0].list_cap + m->sel[0].heap_cap + m->sel[1].list_cap +
+	    m->sel[1].heap_cap) * sizeof(struct vm_cand);
 }
 
 /* Anything to redraw? */
@@ -1285,6 +1347,7 @@ ss_view_set_filter(struct ss_view *m, const char *s, char *err,
 	if (ss_view_filter_parse(&fl, s, err, errlen) != 0)
 		return -1;
 	m->filter = fl;
+	m->fgen++;
 	m->dirty = true;
 	return 0;
 }
@@ -1327,6 +1390,37 @@ sort_key(enum ss_view_sort s, const struct ss_view_row *r, uint64_t now)
 		return now > r->last_ns ? now - r->last_ns : 0;
 	default:
 		return r->id;
+	}
+}
+
+/* The same key read from a live flow of phase ph (no row built). */
+static uint64_t
+flow_sort_key(enum ss_view_sort s, const struct ss_flow *f, uint8_t ph,
+    uint64_t now)
+{
+	uint64_t rtt;
+
+	switch (s) {
+	case SS_SORT_STATE:
+		if (f->key.proto != IPPROTO_TCP)
+			return (uint64_t)ph << 16 |
+			    (uint64_t)f->u.udp.state << 8;
+		return (uint64_t)ph << 16 |
+		    (uint64_t)f->u.tcp.dir[0].state << 8 |
+		    f->u.tcp.dir[1].state;
+	case SS_SORT_AGE:
+		return now > f->first_ns ? now - f->first_ns : 0;
+	case SS_SORT_BYTES:
+		return f->d[0].bytes + f->d[1].bytes;
+	case SS_SORT_PACKETS:
+		return f->d[0].pkts + f->d[1].pkts;
+	case SS_SORT_RTT:
+		rtt = f->key.proto == IPPROTO_TCP ? ss_tcp_irtt_ns(f) : 0;
+		return rtt != 0 ? rtt : UINT64_MAX;
+	case SS_SORT_IDLE:
+		return now > f->last_ns ? now - f->last_ns : 0;
+	default:
+		return f->id;
 	}
 }
 
@@ -1394,19 +1488,248 @@ heap_up(struct vm_cand *h, size_t i, bool desc)
 	}
 }
 
-/* Offer a candidate to a heap of the k first rows. */
-static void
-heap_offer(struct ss_view *m, size_t *n, size_t k, const struct vm_cand *c,
-    bool desc)
+/* Would a candidate of key k and id enter the heap of a pass? */
+static bool
+heap_wants(const struct vm_sel *s, uint64_t k, uint64_t id)
 {
-	if (*n < k) {
-		m->heap[*n] = *c;
-		heap_up(m->heap, *n, desc);
-		(*n)++;
-	} else if (k > 0 && cand_cmp(c, &m->heap[0], desc) < 0) {
-		m->heap[0] = *c;
-		heap_down(m->heap, *n, 0, desc);
+	struct vm_cand c;
+
+	if (s->hn < s->k)
+		return true;
+	if (s->k == 0)
+		return false;
+	c.k = k;
+	c.id = id;
+	return cand_cmp(&c, &s->heap[0], s->desc) < 0;
+}
+
+/* Put a candidate into the heap of a pass (heap_wants() said yes). */
+static void
+heap_put(struct vm_sel *s, const struct vm_cand *c)
+{
+	if (s->hn < s->k) {
+		s->heap[s->hn] = *c;
+		heap_up(s->heap, s->hn, s->desc);
+		s->hn++;
+	} else {
+		s->heap[0] = *c;
+		heap_down(s->heap, s->hn, 0, s->desc);
 	}
+}
+
+/* Start a pass of a pane with its current parameters. */
+static bool
+scan_start(struct ss_view *m, struct vm_sel *s)
+{
+	if (s->k > s->heap_cap) {
+		size_t cap = s->k < 64 ? 64 : s->k;
+		struct vm_cand *h = realloc(s->heap, cap * sizeof(*h));
+
+		if (h == NULL)
+			return false;
+		s->heap = h;
+		s->heap_cap = cap;
+	}
+	s->scanning = true;
+	s->cursor = 0;
+	s->hn = 0;
+	s->cnt = 0;
+	memset(s->phase, 0, sizeof(s->phase));
+	s->sgen = m->gen;
+	s->snow = m->eng->now_ns;
+	return true;
+}
+
+/* End a pass: add the tombs, order the candidates, make them the list. */
+static void
+scan_finish(struct ss_view *m, struct vm_sel *s, enum ss_view_pane pane)
+{
+	uint8_t proto = pane == SS_PANE_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	struct vm_cand c, *tmp;
+	size_t i, cap;
+	uint64_t tombs = 0;
+
+	/* tombs are read now, not as they were when the pass began */
+	s->swall = ss_view_now(m);
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < m->tomb_n; i++) {
+		size_t slot = (m->tomb_head + m->o.tomb_cap - 1 - i) %
+		    m->o.tomb_cap;
+		const struct vm_tomb *t = &m->tombs[slot];
+
+		if (t->dead || t->row.proto != proto ||
+		    s->swall - t->died >= m->o.linger_ns)
+			continue;
+		tombs++;
+		if (!ss_view_filter_match(&m->filter, &t->row))
+			continue;
+		s->cnt++;
+		c.k = sort_key(s->sort, &t->row, s->snow);
+		c.id = t->row.id;
+		if (!heap_wants(s, c.k, c.id))
+			continue;
+		c.key = t->row.key;
+		c.tomb = (uint32_t)slot;
+		heap_put(s, &c);
+	}
+	qsort_desc = s->desc;
+	qsort(s->heap, s->hn, sizeof(*s->heap), cand_qcmp);
+	for (i = 0; i < s->hn; i++)
+		if (s->heap[i].tomb == NO_SLOT)
+			s->heap[i].hash = ss_flow_hash(m->eng->ft,
+			    &s->heap[i].key);
+	tmp = s->list;
+	cap = s->list_cap;
+	s->list = s->heap;
+	s->list_cap = s->heap_cap;
+	s->n = s->hn;
+	s->heap = tmp;
+	s->heap_cap = cap;
+	s->hn = 0;
+	s->total = s->cnt;
+	s->gen = s->sgen;
+	s->now = s->snow;
+	s->wall = s->swall;
+	s->valid = true;
+	s->scanning = false;
+	memcpy(m->counts.phase[pane], s->phase, sizeof(s->phase));
+	m->counts.tombs[pane] = tombs;
+}
+
+/*
+ * Go on with a pass: visit at most budget flows (0: all); true when the
+ * pass is over and its order is the list.
+ */
+static bool
+scan_step(struct ss_view *m, struct vm_sel *s, enum ss_view_pane pane,
+    size_t budget)
+{
+	uint8_t proto = pane == SS_PANE_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	bool filter = m->filter.nterms > 0;
+	struct ss_view_row r;
+	struct vm_cand c;
+	struct ss_flow *f;
+	uint32_t start = s->cursor;
+	uint64_t k;
+	uint8_t ph;
+
+	memset(&c, 0, sizeof(c));
+	c.tomb = NO_SLOT;
+	for (;;) {
+		if (budget > 0 && s->cursor - start >= budget) {
+			m->scanned += s->cursor - start;
+			return false;
+		}
+		if ((f = ss_flow_iter(m->eng->ft, &s->cursor)) == NULL)
+			break;
+		if (f->key.proto != proto || flow_closed(f))
+			continue;
+		ph = flow_phase(f);
+		s->phase[ph]++;
+		if (filter) {
+			ss_view_row_from_flow(&r, f);
+			if (!ss_view_filter_match(&m->filter, &r))
+				continue;
+		}
+		s->cnt++;
+		k = flow_sort_key(s->sort, f, ph, s->snow);
+		if (!heap_wants(s, k, f->id))
+			continue;
+		c.k = k;
+		c.id = f->id;
+		c.key = f->key;
+		heap_put(s, &c);
+	}
+	m->scanned += s->cursor - start;
+	scan_finish(m, s, pane);
+	return true;
+}
+
+/* Did a tomb of the list outlive its linger since the last pass? */
+static bool
+tombs_lapsed(const struct ss_view *m, const struct vm_sel *s, uint64_t wall)
+{
+	size_t i;
+
+	for (i = 0; i < m->tomb_n; i++) {
+		const struct vm_tomb *t = &m->tombs[(m->tomb_head +
+		    m->o.tomb_cap - m->tomb_n + i) % m->o.tomb_cap];
+
+		if (wall - t->died < m->o.linger_ns)
+			return false;		/* FIFO: the rest are younger */
+		if (!t->dead && s->wall - t->died < m->o.linger_ns)
+			return true;
+	}
+	return false;
+}
+
+/* The row of a candidate now; false when it is gone or fails the filter. */
+static bool
+cand_row(struct ss_view *m, const struct vm_cand *c, uint64_t wall,
+    struct ss_view_row *o)
+{
+	const struct vm_tomb *t = NULL;
+	struct ss_flow *f;
+	long slot;
+
+	if (c->tomb == NO_SLOT) {
+		f = ss_flow_lookup(m->eng->ft, &c->key, c->hash);
+		if (f != NULL && f->id == c->id && !flow_closed(f))
+			ss_view_row_from_flow(o, f);
+		else if ((slot = tomb_find(m, c->key.proto, c->id)) >= 0)
+			t = &m->tombs[slot];
+		else
+			return false;
+	} else {
+		t = &m->tombs[c->tomb];
+		if (t->dead || t->row.id != c->id ||
+		    t->row.proto != c->key.proto)
+			return false;
+	}
+	if (t != NULL) {
+		if (wall - t->died >= m->o.linger_ns)
+			return false;
+		*o = t->row;
+	}
+	if (!ss_view_filter_match(&m->filter, o))
+		return false;
+	o->highlight = hl_on(m, o->proto, o->id, wall) ? 1 : 0;
+	return true;
+}
+
+/*
+ * Is out[n] already among out[0..n)?  A flow that closed while a pass
+ * was under way can be in the list twice, live and as its tomb.
+ */
+static bool
+row_dup(const struct ss_view_row *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (out[i].id == out[n].id && out[i].proto == out[n].proto)
+			return true;
+	return false;
+}
+
+/* Candidates a page needs of a list of total rows. */
+static size_t
+page_need(bool rev, size_t total, size_t offset, size_t n)
+{
+	if (!rev)
+		return offset + n;
+	return total > offset ? total - offset : 0;
+}
+
+/* Does the pane's list serve a page? */
+static bool
+sel_serves(const struct ss_view *m, const struct vm_sel *s, bool rev,
+    bool desc, size_t offset, size_t n)
+{
+	if (!s->valid || s->sort != m->ui.sort || s->desc != desc ||
+	    s->rev != rev || s->fgen != m->fgen)
+		return false;
+	return s->n == s->total || s->n >= page_need(rev, s->total, offset, n);
 }
 
 /* The rows of a pane in display order (top-N selection). */
@@ -1414,73 +1737,66 @@ size_t
 ss_view_page(struct ss_view *m, enum ss_view_pane pane, size_t offset,
     size_t n, struct ss_view_row *out, size_t *total)
 {
-	uint8_t proto = pane == SS_PANE_TCP ? IPPROTO_TCP : IPPROTO_UDP;
-	uint64_t now = m->eng->now_ns, wall = ss_view_now(m);
-	size_t k = offset + n, hn = 0, cnt = 0, i;
-	bool desc = m->ui.desc;
-	struct ss_view_row r;
-	struct vm_cand c;
-	struct ss_flow *f;
-	uint32_t cur = 0;
+	struct vm_sel *s = &m->sel[pane];
+	uint64_t wall = ss_view_now(m);
+	size_t t = s->total, got = 0, j, tries;
+	bool rev, desc;
 
-	if (k > m->heap_cap) {
-		size_t cap = k < 64 ? 64 : k;
-		struct vm_cand *h = realloc(m->heap, cap * sizeof(*h));
-
-		if (h == NULL) {
+	m->scanned = 0;
+	/* near the end, select the last rows in reverse order */
+	rev = t > 0 && offset > t / 2;
+	desc = m->ui.desc != rev;
+	for (tries = 0; !sel_serves(m, s, rev, desc, offset, n); tries++) {
+		if (tries == 2) {
+			*total = s->total;
+			return 0;
+		}
+		s->sort = m->ui.sort;
+		s->desc = desc;
+		s->rev = rev;
+		s->fgen = m->fgen;
+		s->valid = false;
+		/* a page of slack: scrolling a little selects nothing */
+		s->k = page_need(rev, tries == 0 ? t : s->total, offset, n) +
+		    n + 16;
+		if (!scan_start(m, s)) {
 			*total = 0;
 			return 0;
 		}
-		m->heap = h;
-		m->heap_cap = cap;
+		scan_step(m, s, pane, 0);
 	}
-	memset(m->counts.phase[pane], 0, sizeof(m->counts.phase[pane]));
-	m->counts.tombs[pane] = 0;
-	while ((f = ss_flow_iter(m->eng->ft, &cur)) != NULL) {
-		if (f->key.proto != proto || flow_closed(f))
-			continue;
-		ss_view_row_from_flow(&r, f);
-		m->counts.phase[pane][r.phase]++;
-		if (!ss_view_filter_match(&m->filter, &r))
-			continue;
-		cnt++;
-		c.k = sort_key(m->ui.sort, &r, now);
-		c.id = r.id;
-		c.f = f;
-		c.tomb = 0;
-		heap_offer(m, &hn, k, &c, desc);
+	if (s->scanning || s->gen != m->gen || s->now != m->eng->now_ns ||
+	    tombs_lapsed(m, s, wall)) {
+		if (s->scanning || scan_start(m, s))
+			scan_step(m, s, pane, m->o.scan_step);
+		if (!sel_serves(m, s, rev, desc, offset, n)) {
+			/* the new order is longer than what was kept */
+			s->valid = false;
+			return ss_view_page(m, pane, offset, n, out, total);
+		}
 	}
-	for (i = 0; i < m->tomb_n; i++) {
-		size_t slot = (m->tomb_head + m->o.tomb_cap - 1 - i) %
-		    m->o.tomb_cap;
-		const struct vm_tomb *t = &m->tombs[slot];
+	*total = s->total;
+	if (!rev) {
+		for (j = offset; j < s->n && got < n; j++)
+			if (cand_row(m, &s->list[j], wall, &out[got]) &&
+			    !row_dup(out, got))
+				got++;
+		return got;
+	}
+	if (offset >= s->total)
+		return 0;
+	for (j = s->total - offset; j > 0 && got < n; j--)
+		if (j - 1 < s->n && cand_row(m, &s->list[j - 1], wall,
+		    &out[got]) && !row_dup(out, got))
+			got++;
+	return got;
+}
 
-		if (t->dead || t->row.proto != proto ||
-		    wall - t->died >= m->o.linger_ns)
-			continue;
-		m->counts.tombs[pane]++;
-		if (!ss_view_filter_match(&m->filter, &t->row))
-			continue;
-		cnt++;
-		c.k = sort_key(m->ui.sort, &t->row, now);
-		c.id = t->row.id;
-		c.f = NULL;
-		c.tomb = (uint32_t)slot;
-		heap_offer(m, &hn, k, &c, desc);
-	}
-	*total = cnt;
-	qsort_desc = desc;
-	qsort(m->heap, hn, sizeof(*m->heap), cand_qcmp);
-	for (i = offset; i < hn; i++) {
-		struct ss_view_row *o = &out[i - offset];
-
-		if (m->heap[i].f != NULL)
-			ss_view_row_from_flow(o, m->heap[i].f);
-		else
-			*o = m->tombs[m->heap[i].tomb].row;
-		o->highlight = hl_on(m, o->proto, o->id, wall) ? 1 : 0;
-	}
-	return hn > offset ? hn - offset : 0;
+/* Flows visited by the last page(). */
+size_t
+ss_view_scanned(const struct ss_view *m)
+{
+	return m->scanned;
 }
 
 /* Counts of the last page() pass. */

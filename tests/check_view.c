@@ -1,7 +1,8 @@
 /*
  * check_view.c - the live view without a terminal: row formatting and
  * column layout, IPv6 shortening, filters, top-N sorting, tombs and their
- * linger on a fake wall clock, highlights, bounded packet history, ladder
+ * linger on a fake wall clock, highlights, the order kept between pages
+ * and refreshed a bounded step at a time, bounded packet history, ladder
  * rendering, keys and whole composed screens.
  */
 #include <netinet/in.h>
@@ -488,6 +489,147 @@ START_TEST(test_tombs_bounded)
 }
 END_TEST
 
+/* ---------------------------------------------------- incremental order */
+
+/* The connection of client port 20000 + i sends 1 + (i * 37) % 1000 bytes. */
+static void
+fx_many(struct fx *x, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fx_conn(x, (uint16_t)(20000 + i),
+		    (uint32_t)(1 + (i * 37) % 1000));
+}
+
+/* A pass over a large table is spread over calls and converges. */
+START_TEST(test_scan_incremental)
+{
+	struct ss_view_opts o;
+	struct ss_view_row rows[8], conv[8];
+	struct fx x;
+	size_t n, total, i, calls;
+
+	memset(&o, 0, sizeof(o));
+	o.scan_step = 100;
+	fx_init(&x, &o);
+	fx_many(&x, 1000);
+	/* a new sort selects at once, over the whole table */
+	ss_view_set_sort(x.v, SS_SORT_BYTES, true);
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_eq(total, 1000);
+	ck_assert_uint_eq(n, 8);
+	ck_assert_uint_ge(ss_view_scanned(x.v), 1000);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(rows[i].bytes[0], 1000 - i);
+	/* nothing changed: no pass */
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_eq(ss_view_scanned(x.v), 0);
+	/* connection 3 (112 bytes) sends 3000 more: a bounded step per call */
+	fx_tcp(&x, 20003, true, "PA", 113, 1, 3000);
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_gt(ss_view_scanned(x.v), 0);
+	ck_assert_uint_le(ss_view_scanned(x.v), 100);
+	ck_assert_uint_eq(n, 8);
+	ck_assert_uint_ne(rows[0].id, 3);	/* the old order meanwhile */
+	ck_assert_uint_eq(rows[0].bytes[0], 1000);
+	for (calls = 1; rows[0].id != 3; calls++) {
+		ck_assert_uint_le(calls, 12);
+		n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+		ck_assert_uint_le(ss_view_scanned(x.v), 100);
+	}
+	ck_assert_uint_eq(rows[0].bytes[0], 3112);
+	memcpy(conv, rows, sizeof(conv));
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_eq(ss_view_scanned(x.v), 0);
+	/* the same rows as a selection over the whole table */
+	ss_view_set_sort(x.v, SS_SORT_ID, false);
+	ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ss_view_set_sort(x.v, SS_SORT_BYTES, true);
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_ge(ss_view_scanned(x.v), 1000);
+	ck_assert_uint_eq(n, 8);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(rows[i].id, conv[i].id);
+	fx_free(&x);
+}
+END_TEST
+
+/* A flow that leaves the table leaves the page before the next order. */
+START_TEST(test_scan_removed)
+{
+	struct ss_view_opts o;
+	struct ss_view_row rows[8];
+	struct ss_flow *f;
+	struct fx x;
+	size_t n, total, i;
+	uint32_t cur = 0;
+	uint64_t top;
+
+	memset(&o, 0, sizeof(o));
+	o.scan_step = 100;
+	fx_init(&x, &o);
+	fx_many(&x, 1000);
+	ss_view_set_sort(x.v, SS_SORT_BYTES, true);
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_eq(n, 8);
+	top = rows[0].id;
+	while ((f = ss_flow_iter(x.e->ft, &cur)) != NULL)
+		if (f->key.proto == IPPROTO_TCP && f->id == top)
+			break;
+	ck_assert_ptr_nonnull(f);
+	ss_flow_remove(x.e->ft, f, SS_END_EVICTED);
+	/* its tomb takes its place while it lingers */
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_le(ss_view_scanned(x.v), 100);
+	ck_assert_uint_eq(rows[0].id, top);
+	ck_assert(rows[0].tomb);
+	/* then it is gone at once, with the pass still under way */
+	fake_wall += 4 * SEC;
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_le(ss_view_scanned(x.v), 100);
+	ck_assert_uint_eq(n, 8);
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_ne(rows[i].id, top);
+		ck_assert(!rows[i].tomb);
+		ck_assert_uint_eq(rows[i].bytes[0], 999 - i);
+	}
+	fx_free(&x);
+}
+END_TEST
+
+/* The last page is selected from the end: a small heap, the right rows. */
+START_TEST(test_scan_end)
+{
+	struct ss_view_row rows[8];
+	struct fx x;
+	size_t n, total, i, mem;
+
+	fx_init(&x, NULL);
+	fx_many(&x, 1000);
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_eq(total, 1000);
+	mem = ss_view_memory(x.v);
+	n = ss_view_page(x.v, SS_PANE_TCP, 992, 8, rows, &total);
+	ck_assert_uint_eq(n, 8);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(rows[i].id, 992 + i);
+	/* a heap of the whole table would be 1000 candidates */
+	ck_assert_uint_le(ss_view_memory(x.v), mem + 16384);
+	ss_view_set_sort(x.v, SS_SORT_BYTES, true);
+	n = ss_view_page(x.v, SS_PANE_TCP, 995, 8, rows, &total);
+	ck_assert_uint_eq(n, 5);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(rows[i].bytes[0], 5 - i);
+	/* and back to the top */
+	n = ss_view_page(x.v, SS_PANE_TCP, 0, 8, rows, &total);
+	ck_assert_uint_eq(n, 8);
+	ck_assert_uint_eq(rows[0].bytes[0], 1000);
+	ck_assert_uint_le(ss_view_memory(x.v), mem + 16384);
+	fx_free(&x);
+}
+END_TEST
+
 /* --------------------------------------------------------------- history */
 
 START_TEST(test_history_bounded)
@@ -771,6 +913,9 @@ make_view_suite(void)
 	tcase_add_test(tc, test_tombs_linger);
 	tcase_add_test(tc, test_tombs_bounded);
 	tcase_add_test(tc, test_history_bounded);
+	tcase_add_test(tc, test_scan_incremental);
+	tcase_add_test(tc, test_scan_removed);
+	tcase_add_test(tc, test_scan_end);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ladder");

@@ -208,6 +208,8 @@ struct ss_view_opts {
 	/* record every packet of TCP connection pin_id from the start */
 	bool		pin_from_start;
 	uint64_t	pin_id;
+	/* flows visited per page() when an order is refreshed (0: default) */
+	uint32_t	scan_step;
 	/* wall clock (monotonic ns); NULL for CLOCK_MONOTONIC */
 	uint64_t	(*clock)(void *);
 	void		*clock_ctx;
@@ -219,6 +221,7 @@ struct ss_view_opts {
 #define SS_VIEW_FIRST_SLOTS	256	/* connections whose start is kept */
 #define SS_VIEW_FIRST_RECS	24	/* ... packets of each */
 #define SS_VIEW_HL_SLOTS	4096	/* highlight cache (direct-mapped) */
+#define SS_VIEW_SCAN_STEP	32768	/* flows visited per page refresh */
 
 struct ss_view;
 
@@ -252,10 +255,15 @@ const char	*ss_view_filter_text(const struct ss_view *);
  * The rows of a pane in display order, from offset, at most n: a top-N
  * selection over the live flows and tombs that pass the filter, so only
  * the rows asked for are ever fully ordered.  *total gets how many pass.
+ * The order is kept between calls and the rows are read afresh from their
+ * flows; when the data changed, a call visits at most scan_step flows
+ * towards the next order (a new sort, filter or scroll selects at once).
  */
 size_t		 ss_view_page(struct ss_view *, enum ss_view_pane,
 		    size_t offset, size_t n, struct ss_view_row *out,
 		    size_t *total);
+/* Flows visited by the last page() (tests, stats). */
+size_t		 ss_view_scanned(const struct ss_view *);
 
 /* Counts per phase of the last page() pass (unfiltered, tombs apart). */
 struct ss_view_counts {
