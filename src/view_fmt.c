@@ -337,6 +337,14 @@ void
 ss_view_layout(struct ss_view_layout *l, enum ss_view_pane p, int width,
     int addr_w)
 {
+	ss_view_layout_ids(l, p, width, addr_w, 5);
+}
+
+/* Choose the columns, with room for flow numbers of id_w digits. */
+void
+ss_view_layout_ids(struct ss_view_layout *l, enum ss_view_pane p, int width,
+    int addr_w, int id_w)
+{
 	const enum col_id *cs;
 	size_t n, i;
 	int fixed, need, prio, worst;
@@ -344,6 +352,7 @@ ss_view_layout(struct ss_view_layout *l, enum ss_view_pane p, int width,
 	cs = pane_cols(p, &n);
 	memset(l, 0, sizeof(*l));
 	l->width = width;
+	l->id_w = id_w < cols[C_ID].w ? cols[C_ID].w : id_w > 20 ? 20 : id_w;
 	for (i = 0; i < n; i++)
 		l->show[cs[i]] = true;
 	need = addr_w < 21 ? addr_w : 21;
@@ -351,7 +360,8 @@ ss_view_layout(struct ss_view_layout *l, enum ss_view_pane p, int width,
 		fixed = 0;
 		for (i = 0; i < n; i++)
 			if (l->show[cs[i]])
-				fixed += cols[cs[i]].w + 1;
+				fixed += (cs[i] == C_ID ? l->id_w :
+				    cols[cs[i]].w) + 1;
 		fixed -= 1;	/* no separator before the first column */
 		if ((width - fixed) / 2 >= need)
 			break;
@@ -377,6 +387,8 @@ ss_view_layout(struct ss_view_layout *l, enum ss_view_pane p, int width,
 static int
 col_w(const struct ss_view_layout *l, enum col_id c)
 {
+	if (c == C_ID)
+		return l->id_w > 0 ? l->id_w : cols[c].w;
 	return c == C_ORIG || c == C_RESP ? l->addr_w : cols[c].w;
 }
 
@@ -1285,6 +1297,24 @@ rows_addr_w(const struct ss_view_row *r, size_t n, bool ascii)
 	return w;
 }
 
+/* Digits of the largest flow number among rows. */
+static int
+rows_id_w(const struct ss_view_row *r, size_t n)
+{
+	uint64_t max = 0;
+	size_t i;
+	int w = 1;
+
+	for (i = 0; i < n; i++)
+		if (r[i].id > max)
+			max = r[i].id;
+	while (max >= 10) {
+		max /= 10;
+		w++;
+	}
+	return w;
+}
+
 /* One pane: header and rows from line y, h lines in all. */
 static void
 compose_pane(struct ss_view *m, enum ss_view_pane p, int width, int h,
@@ -1325,7 +1355,8 @@ compose_pane(struct ss_view *m, enum ss_view_pane p, int width, int h,
 		}
 	}
 	now = ss_view_packet_clock(m);
-	ss_view_layout(&lay, p, width, rows_addr_w(rows, n, ascii));
+	ss_view_layout_ids(&lay, p, width, rows_addr_w(rows, n, ascii),
+	    rows_id_w(rows, n));
 	ss_view_header(&lines[0], p, &lay, ui->sort, ui->desc, focus);
 	ui->have_selected[p] = false;
 	for (i = 0; i < (size_t)(h - 1); i++) {

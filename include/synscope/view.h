@@ -382,10 +382,14 @@ void		 ss_view_size(char *buf, size_t len, uint64_t n);
 struct ss_view_layout {
 	int	width;
 	int	addr_w;		/* columns of each endpoint */
+	int	id_w;		/* columns of the flow number (5 or more) */
 	bool	show[24];	/* internal: columns shown */
 };
 void		 ss_view_layout(struct ss_view_layout *, enum ss_view_pane,
 		    int width, int addr_w);
+/* The same, with room for flow numbers of id_w digits (5 at least). */
+void		 ss_view_layout_ids(struct ss_view_layout *, enum ss_view_pane,
+		    int width, int addr_w, int id_w);
 void		 ss_view_header(struct ss_view_line *, enum ss_view_pane,
 		    const struct ss_view_layout *, enum ss_view_sort, bool desc,
 		    bool focus);
