@@ -30,6 +30,7 @@
 #include "synscope/lab.h"
 
 volatile sig_atomic_t lab_stop;
+int lab_wait_ms = 5000;		/* any one step of a scenario */
 
 static struct lab lab_run_state;
 static bool lab_active;
@@ -106,15 +107,17 @@ lab_usage(int status)
 
 	fprintf(f,
 "usage: synscope-lab list [--table]\n"
-"       synscope-lab run [-6v] [--slow] [-w file] [--wait | --no-wait]\n"
-"                        [--exec command] [--after command] name\n"
+"       synscope-lab run [-6v] [--slow[=seconds]] [-w file]\n"
+"                        [--wait | --no-wait] [--exec command]\n"
+"                        [--after command] name\n"
 "       synscope-lab expect [name]\n"
 "\n"
 "  list            the scenarios, one line each (--table: the README table)\n"
 "  run name        play a scenario between two network namespaces (root)\n"
 "  expect [name]   the final states synscope must report, tab-separated\n"
 "  -6              play it over IPv6 (fd00:203::/64) instead of IPv4\n"
-"  --slow          pause 1.5 s between steps, so a person can follow\n"
+"  --slow[=s]      space every packet s seconds apart (default 1) and\n"
+"                  pause between steps, so a person can follow\n"
 "  -w file         also save the scenario's packets to a pcap file\n"
 "  --wait          wait until a capture is open on the interface\n"
 "                  (the default on a terminal; Enter plays at once)\n"
@@ -238,7 +241,7 @@ lab_expect(const char *name)
 
 /* synscope-lab run: set up, play, stop, clean up. */
 static int
-lab_play(const struct lab_scenario *sc, int family, bool slow, bool verbose,
+lab_play(const struct lab_scenario *sc, int family, int slow_ms, bool verbose,
     const char *wfile, int wait, const char *exec_cmd, const char *after)
 {
 	struct lab *lab = &lab_run_state;
@@ -255,7 +258,8 @@ lab_play(const struct lab_scenario *sc, int family, bool slow, bool verbose,
 
 	lab_netns_reap_stale();
 	lab_netns_init(lab, family);
-	lab->slow = slow;
+	lab->slow = slow_ms > 0;
+	lab->slow_ms = slow_ms;
 	lab->verbose = verbose;
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	lab_active = true;
@@ -271,6 +275,18 @@ lab_play(const struct lab_scenario *sc, int family, bool slow, bool verbose,
 	fflush(stdout);
 	if (lab_netns_setup(lab) == -1)
 		goto fail;
+	if (lab->slow && sc->conns <= LAB_SPACE_CONNS) {
+		if (!lab_netns_can_space())
+			printf("--slow: packets are only spaced between steps: "
+			    "synscope-lab was built without "
+			    "libnetfilter_queue\n");
+		else if (lab_netns_hold_start(lab) == -1)
+			goto fail;
+		else
+			lab_wait_ms = 5000 + 20 * slow_ms;
+	} else if (lab->slow)
+		printf("--slow: %s sends too many packets to space them; "
+		    "pausing between steps only\n", sc->name);
 	if (wfile != NULL && lab_netns_capture_start(lab, wfile) == -1)
 		goto fail;
 	/* the only packet socket of the lab's own so far: its -w capture
@@ -305,7 +321,11 @@ lab_play(const struct lab_scenario *sc, int family, bool slow, bool verbose,
 			goto fail;
 		}
 	}
-	printf("playing %s%s\n", sc->name, slow ? " slowly" : "");
+	if (lab->spaced)
+		printf("playing %s slowly: one packet every %.2g s\n",
+		    sc->name, slow_ms / 1000.0);
+	else
+		printf("playing %s%s\n", sc->name, lab->slow ? " slowly" : "");
 	fflush(stdout);
 	if (sc->play(lab) == -1) {
 		if (!lab_stop)
@@ -346,7 +366,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "slow", no_argument, NULL, 's' },
+		{ "slow", optional_argument, NULL, 's' },
 		{ "wait", no_argument, NULL, 'W' },
 		{ "no-wait", no_argument, NULL, 'N' },
 		{ "exec", required_argument, NULL, 'e' },
@@ -358,8 +378,10 @@ main(int argc, char **argv)
 	};
 	const struct lab_scenario *sc;
 	const char *cmd, *wfile = NULL, *exec_cmd = NULL, *after = NULL;
-	int family = AF_INET, wait = -1, ch;
-	bool slow = false, verbose = false, table = false;
+	int family = AF_INET, wait = -1, ch, slow_ms = 0;
+	bool verbose = false, table = false;
+	double secs;
+	char *end;
 
 	if (argc < 2)
 		lab_usage(2);
@@ -384,7 +406,19 @@ main(int argc, char **argv)
 			wfile = optarg;
 			break;
 		case 's':
-			slow = true;
+			secs = 1;
+			if (optarg != NULL) {
+				errno = 0;
+				secs = strtod(optarg, &end);
+				if (errno != 0 || end == optarg ||
+				    *end != '\0' || !(secs >= 0.05 &&
+				    secs <= 60)) {
+					lab_err("--slow=%s: seconds between "
+					    "packets, 0.05 to 60", optarg);
+					return 2;
+				}
+			}
+			slow_ms = (int)(secs * 1000 + 0.5);
 			break;
 		case 'W':
 			wait = 1;
@@ -448,6 +482,6 @@ main(int argc, char **argv)
 	if (wait == -1)
 		wait = exec_cmd == NULL && isatty(STDIN_FILENO) &&
 		    isatty(STDOUT_FILENO);
-	return lab_play(sc, family, slow, verbose, wfile, wait, exec_cmd,
+	return lab_play(sc, family, slow_ms, verbose, wfile, wait, exec_cmd,
 	    after);
 }

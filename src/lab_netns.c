@@ -9,12 +9,16 @@
  * ever needed and the captures hold TCP only.  Nothing is routed out.
  */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +33,13 @@
 #include <unistd.h>
 
 #include <pcap.h>
+
+#include "config.h"
+#ifdef HAVE_NFQ
+#include <stdatomic.h>
+#include <linux/netfilter.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#endif
 
 #include "synscope/lab.h"
 
@@ -392,6 +403,7 @@ lab_netns_cleanup(struct lab *lab)
 
 	lab_netns_exec_stop(lab);
 	lab_netns_capture_stop(lab);
+	lab_netns_hold_stop(lab);
 	/* the link goes first: closing the sockets must put nothing on a
 	 * wire that a capture in another terminal still watches */
 	if (lab->made[LAB_CLIENT] && lab->nsfd[LAB_CLIENT] != -1) {
@@ -722,3 +734,536 @@ lab_netns_after(struct lab *lab, const char *cmd)
 	}
 	return 0;
 }
+
+/*
+ * --slow: every TCP packet either namespace puts on the veth is queued
+ * (NFQUEUE in mangle POSTROUTING, after the filter rules the scenarios
+ * add) and released by a holder child, first in first out, no sooner than
+ * slow_ms after the previous release.  The routes get a large rto_min so
+ * that held segments are not retransmitted; a segment the peer has
+ * acknowledged before it could leave (a retransmission only the holding
+ * caused, such as a SYN whose 1 s timer is not raised by rto_min) is
+ * dropped at the head of the queue instead of being sent.
+ */
+#ifdef HAVE_NFQ
+#define HOLD_MAX	4096	/* packets held at most */
+#define HOLD_FLOWS	64
+#define HOLD_COPY	128	/* bytes of each packet: the headers */
+
+struct lab_hold {
+	atomic_int	 held;		/* packets in the queue */
+	atomic_llong	 last_ms;	/* last release or enqueue */
+	atomic_int	 paused;	/* release nothing for now */
+	atomic_int	 dropped;	/* repeats that were not sent */
+};
+
+struct hold_pkt {
+	int		 q;		/* 0 client, 1 server */
+	uint32_t	 id;
+	int		 flow;		/* -1: not TCP over the lab */
+	int		 dir;
+	uint32_t	 end;		/* seq + len + SYN + FIN */
+	bool		 space;		/* occupies sequence space */
+	bool		 newack;	/* acknowledges more than before */
+};
+
+struct hold_flow {
+	int		 family;
+	uint8_t		 a[16], b[16];
+	uint16_t	 pa, pb;
+	bool		 synv[2], ackv[2];
+	uint32_t	 syn[2], ack[2];
+};
+
+static struct hold_pkt hold_q[HOLD_MAX];
+static size_t hold_head, hold_n;
+static struct hold_flow hold_flows[HOLD_FLOWS];
+static int hold_nflows, hold_next;
+static struct nfq_q_handle *hold_qh[2];
+static struct lab_hold *hold_shared;
+static int hold_cur;
+
+/* Monotonic microseconds. */
+static long long
+hold_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Find or add the flow of a packet; its direction in dir. */
+static int
+hold_flow(int family, const uint8_t *src, const uint8_t *dst, uint16_t sp,
+    uint16_t dp, int *dir)
+{
+	struct hold_flow *f;
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	int i;
+
+	for (i = 0; i < hold_nflows; i++) {
+		f = &hold_flows[i];
+		if (f->family != family)
+			continue;
+		if (memcmp(f->a, src, alen) == 0 &&
+		    memcmp(f->b, dst, alen) == 0 && f->pa == sp &&
+		    f->pb == dp) {
+			*dir = 0;
+			return i;
+		}
+		if (memcmp(f->a, dst, alen) == 0 &&
+		    memcmp(f->b, src, alen) == 0 && f->pa == dp &&
+		    f->pb == sp) {
+			*dir = 1;
+			return i;
+		}
+	}
+	if (hold_nflows < HOLD_FLOWS)
+		i = hold_nflows++;
+	else {
+		i = hold_next;
+		hold_next = (hold_next + 1) % HOLD_FLOWS;
+	}
+	f = &hold_flows[i];
+	memset(f, 0, sizeof *f);
+	f->family = family;
+	memcpy(f->a, src, alen);
+	memcpy(f->b, dst, alen);
+	f->pa = sp;
+	f->pb = dp;
+	*dir = 0;
+	return i;
+}
+
+/* Read the TCP header of a queued packet into its entry. */
+static void
+hold_parse(struct hold_pkt *p, const uint8_t *b, int n)
+{
+	const uint8_t *th;
+	struct hold_flow *f;
+	int family, ihl, plen, thl;
+	uint32_t seq, ack;
+	uint8_t flags;
+
+	p->flow = -1;
+	if (n < 20)
+		return;
+	if ((b[0] >> 4) == 4) {
+		family = AF_INET;
+		ihl = (b[0] & 0x0f) * 4;
+		plen = (b[2] << 8 | b[3]) - ihl;
+		if (b[9] != IPPROTO_TCP || ihl < 20)
+			return;
+	} else if ((b[0] >> 4) == 6 && n >= 40) {
+		family = AF_INET6;
+		ihl = 40;
+		plen = b[4] << 8 | b[5];
+		if (b[6] != IPPROTO_TCP)
+			return;
+	} else
+		return;
+	if (n < ihl + 20)
+		return;
+	th = b + ihl;
+	thl = (th[12] >> 4) * 4;
+	seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
+	    (uint32_t)th[6] << 8 | th[7];
+	ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 |
+	    (uint32_t)th[10] << 8 | th[11];
+	flags = th[13];
+	if (family == AF_INET)
+		p->flow = hold_flow(family, b + 12, b + 16,
+		    (uint16_t)(th[0] << 8 | th[1]),
+		    (uint16_t)(th[2] << 8 | th[3]), &p->dir);
+	else
+		p->flow = hold_flow(family, b + 8, b + 24,
+		    (uint16_t)(th[0] << 8 | th[1]),
+		    (uint16_t)(th[2] << 8 | th[3]), &p->dir);
+	f = &hold_flows[p->flow];
+	p->end = seq + (uint32_t)(plen > thl ? plen - thl : 0) +
+	    ((flags & TH_SYN) != 0) + ((flags & TH_FIN) != 0);
+	p->space = (flags & TH_RST) == 0 && p->end != seq;
+	if (flags & TH_RST)
+		return;
+	if (flags & TH_SYN) {
+		/* a new initial sequence number: a new connection */
+		if (f->synv[p->dir] && f->syn[p->dir] != seq)
+			f->ackv[0] = f->ackv[1] = false;
+		f->synv[p->dir] = true;
+		f->syn[p->dir] = seq;
+	}
+	if ((flags & TH_ACK) && (!f->ackv[p->dir] ||
+	    (int32_t)(ack - f->ack[p->dir]) > 0)) {
+		p->newack = true;
+		f->ack[p->dir] = ack;
+		f->ackv[p->dir] = true;
+	}
+}
+
+/* nfq callback: a packet to hold. */
+static int
+hold_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg,
+    struct nfq_data *nfa, void *arg)
+{
+	struct nfqnl_msg_packet_hdr *ph;
+	struct hold_pkt *p;
+	unsigned char *b;
+	uint32_t id;
+	int n;
+
+	(void)msg;
+	(void)arg;
+	if ((ph = nfq_get_msg_packet_hdr(nfa)) == NULL)
+		return 0;
+	id = ntohl(ph->packet_id);
+	if (hold_n == HOLD_MAX)
+		return nfq_set_verdict(qh, id, NF_ACCEPT, 0, NULL);
+	p = &hold_q[(hold_head + hold_n) % HOLD_MAX];
+	memset(p, 0, sizeof *p);
+	p->q = hold_cur;
+	p->id = id;
+	n = nfq_get_payload(nfa, &b);
+	hold_parse(p, b, n);
+	hold_n++;
+	atomic_store(&hold_shared->held, (int)hold_n);
+	return 0;
+}
+
+/*
+ * Is a held segment a repeat the peer has acknowledged already, carrying
+ * no new acknowledgement itself?
+ */
+static bool
+hold_spurious(const struct hold_pkt *p)
+{
+	const struct hold_flow *f;
+
+	if (p->flow == -1 || !p->space || p->newack)
+		return false;
+	f = &hold_flows[p->flow];
+	return f->ackv[1 - p->dir] &&
+	    (int32_t)(f->ack[1 - p->dir] - p->end) >= 0;
+}
+
+static volatile sig_atomic_t hold_done;
+
+/* SIGTERM in the holder: leave the loop. */
+static void
+hold_signal(int sig)
+{
+	(void)sig;
+	hold_done = 1;
+}
+
+/* Open a queue in a namespace: the handle, or NULL. */
+static struct nfq_handle *
+hold_open(int nsfd, int side)
+{
+	struct nfq_handle *h;
+
+	if (setns(nsfd, CLONE_NEWNET) == -1 || (h = nfq_open()) == NULL)
+		return NULL;
+	if ((hold_qh[side] = nfq_create_queue(h, LAB_QUEUE, hold_packet,
+	    NULL)) == NULL ||
+	    nfq_set_mode(hold_qh[side], NFQNL_COPY_PACKET, HOLD_COPY) < 0) {
+		nfq_close(h);
+		return NULL;
+	}
+	nfq_set_queue_maxlen(hold_qh[side], HOLD_MAX);
+	nfq_set_queue_flags(hold_qh[side], NFQA_CFG_F_FAIL_OPEN,
+	    NFQA_CFG_F_FAIL_OPEN);
+	return h;
+}
+
+/* The holder child: release the packets of both queues, spaced. */
+static void __attribute__((noreturn))
+hold_child(struct lab *lab, pid_t parent, int ready)
+{
+	struct nfq_handle *h[2];
+	struct pollfd pfd[2];
+	char buf[4096] __attribute__((aligned));
+	long long last = 0, gap = (long long)lab->slow_ms * 1000, now, wait;
+	struct hold_pkt *p;
+	ssize_t n;
+	int i, fd, timeout;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, hold_signal);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
+	hold_shared = lab->hold;
+	for (i = 0; i < 2; i++) {
+		if ((h[i] = hold_open(lab->nsfd[i], i)) == NULL) {
+			lab_err("cannot open NFQUEUE %d in %s: %s", LAB_QUEUE,
+			    lab->ns[i], strerror(errno));
+			_exit(2);
+		}
+		pfd[i].fd = nfq_fd(h[i]);
+		pfd[i].events = POLLIN;
+	}
+	/* nothing else of the lab's: its sockets must close with it */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != ready && fd != pfd[0].fd && fd != pfd[1].fd)
+			close(fd);
+	if (write(ready, "r", 1) != 1)
+		_exit(2);
+	close(ready);
+	while (!hold_done) {
+		now = hold_now_us();
+		while (hold_n > 0) {
+			p = &hold_q[hold_head];
+			if (atomic_load(&hold_shared->paused))
+				break;
+			if (hold_spurious(p)) {
+				nfq_set_verdict(hold_qh[p->q], p->id, NF_DROP,
+				    0, NULL);
+				atomic_fetch_add(&hold_shared->dropped, 1);
+			} else if (now - last >= gap) {
+				nfq_set_verdict(hold_qh[p->q], p->id,
+				    NF_ACCEPT, 0, NULL);
+				last = now;
+				atomic_store(&hold_shared->last_ms,
+				    now / 1000);
+			} else
+				break;
+			hold_head = (hold_head + 1) % HOLD_MAX;
+			hold_n--;
+			atomic_store(&hold_shared->held, (int)hold_n);
+		}
+		timeout = -1;
+		if (atomic_load(&hold_shared->paused))
+			timeout = 10;
+		else if (hold_n > 0) {
+			wait = last + gap - now;
+			timeout = wait <= 0 ? 0 : (int)((wait + 999) / 1000);
+		}
+		if (poll(pfd, 2, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			while ((n = recv(pfd[i].fd, buf, sizeof buf,
+			    MSG_DONTWAIT)) > 0) {
+				hold_cur = i;
+				nfq_handle_packet(h[i], buf, (int)n);
+				atomic_store(&hold_shared->last_ms,
+				    hold_now_us() / 1000);
+			}
+		}
+	}
+	/* what is still held goes out: the lab is ending */
+	for (; hold_n > 0; hold_n--) {
+		p = &hold_q[hold_head];
+		nfq_set_verdict(hold_qh[p->q], p->id, NF_ACCEPT, 0, NULL);
+		hold_head = (hold_head + 1) % HOLD_MAX;
+	}
+	for (i = 0; i < 2; i++) {
+		nfq_destroy_queue(hold_qh[i]);
+		nfq_close(h[i]);
+	}
+	_exit(0);
+}
+
+/* The NFQUEUE rule of a namespace: add (-A) or delete (-D) it. */
+static int
+hold_rule(struct lab *lab, enum lab_side side, const char *op, bool quiet)
+{
+	char num[16];
+	const char *argv[] = { lab->family == AF_INET6 ? "ip6tables" :
+	    "iptables", "-w", "-t", "mangle", op, "POSTROUTING", "-o",
+	    LAB_IFNAME, "-p", "tcp", "-j", "NFQUEUE", "--queue-num", num,
+	    "--queue-bypass", NULL };
+
+	snprintf(num, sizeof num, "%d", LAB_QUEUE);
+	if (quiet)
+		return lab_netns_run(lab, side, argv, true);
+	return netns_must(lab, side, argv);
+}
+
+/* Is the lab built with NFQUEUE support? */
+bool
+lab_netns_can_space(void)
+{
+	return true;
+}
+
+/*
+ * Start spacing: rto_min on both namespaces' routes, the holder child
+ * bound to a queue in each namespace, then the rules that feed it.
+ */
+int
+lab_netns_hold_start(struct lab *lab)
+{
+	char rto[32], net[64];
+	int rp[2], i;
+	struct pollfd pfd;
+	pid_t pid;
+	char c;
+
+	/* held segments must outlive the retransmission timer */
+	snprintf(rto, sizeof rto, "%dms", lab->slow_ms * 5 < 1000 ? 1000 :
+	    lab->slow_ms * 5);
+	for (i = 0; i < 2; i++) {
+		const char *v4[] = { "ip", "route", "change", net, "dev",
+		    LAB_IFNAME, "proto", "kernel", "scope", "link", "src",
+		    lab->addr_text[i], "rto_min", rto, NULL };
+		const char *v6[] = { "ip", "-6", "route", "change", net,
+		    "dev", LAB_IFNAME, "proto", "kernel", "metric", "256",
+		    "rto_min", rto, NULL };
+
+		snprintf(net, sizeof net, "%s0/%d", lab->family == AF_INET6 ?
+		    LAB_NET6 : LAB_NET4, lab->family == AF_INET6 ? 64 : 24);
+		if (netns_must(lab, i, lab->family == AF_INET6 ? v6 : v4) ==
+		    -1)
+			return -1;
+	}
+	lab->hold = mmap(NULL, sizeof *lab->hold, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (lab->hold == MAP_FAILED) {
+		lab->hold = NULL;
+		lab_err("mmap: %s", strerror(errno));
+		return -1;
+	}
+	atomic_init(&lab->hold->held, 0);
+	atomic_init(&lab->hold->last_ms, 0);
+	atomic_init(&lab->hold->paused, 0);
+	atomic_init(&lab->hold->dropped, 0);
+	if (pipe2(rp, O_CLOEXEC) == -1) {
+		lab_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		lab_err("fork: %s", strerror(errno));
+		close(rp[0]);
+		close(rp[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(rp[0]);
+		hold_child(lab, getppid(), rp[1]);
+	}
+	close(rp[1]);
+	lab->hold_pid = pid;
+	pfd.fd = rp[0];
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, RUN_TIMEOUT_MS) != 1 || read(rp[0], &c, 1) != 1) {
+		close(rp[0]);
+		lab_err("the packet holder did not start");
+		return -1;
+	}
+	close(rp[0]);
+	for (i = 0; i < 2; i++)
+		if (hold_rule(lab, i, "-A", false) == -1)
+			return -1;
+	lab->spaced = true;
+	lab_note(lab, "every packet held %d ms apart (NFQUEUE %d, rto_min %s)",
+	    lab->slow_ms, LAB_QUEUE, rto);
+	return 0;
+}
+
+/* Stop spacing: the rules first, then the holder; safe more than once. */
+void
+lab_netns_hold_stop(struct lab *lab)
+{
+	int i;
+
+	if (lab->spaced) {
+		lab->spaced = false;
+		for (i = 0; i < 2; i++)
+			if (lab->nsfd[i] != -1)
+				hold_rule(lab, i, "-D", true);
+	}
+	if (lab->hold_pid > 0) {
+		kill(lab->hold_pid, SIGTERM);
+		if (netns_wait(lab->hold_pid, STOP_TIMEOUT_MS, true) == -1)
+			lab_err("the packet holder did not stop; killed");
+		lab->hold_pid = 0;
+	}
+	if (lab->hold != NULL) {
+		lab_note(lab, "%d segments repeated while held were not sent",
+		    atomic_load(&lab->hold->dropped));
+		munmap(lab->hold, sizeof *lab->hold);
+		lab->hold = NULL;
+	}
+}
+
+/*
+ * Wait until nothing is held and nothing was queued or released for one
+ * interval (at least 250 ms): the answers to the last packet are out.
+ * -1 if the lab is told to stop.
+ */
+int
+lab_netns_hold_drain(struct lab *lab)
+{
+	long long end = netns_now_ms() + 60000, idle;
+
+	if (!lab->spaced || lab->hold == NULL)
+		return lab_stop ? -1 : 0;
+	idle = lab->slow_ms < 250 ? 250 : lab->slow_ms;
+	while (netns_now_ms() < end) {
+		if (atomic_load(&lab->hold->held) == 0 &&
+		    netns_now_ms() - atomic_load(&lab->hold->last_ms) >= idle)
+			return 0;
+		if (lab_sleep(20) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Hold everything (pause) or go on releasing: what both sides send while
+ * paused leaves in the order it was sent, so the segments cross.
+ */
+void
+lab_netns_hold_pause(struct lab *lab, bool pause)
+{
+	if (lab->hold != NULL)
+		atomic_store(&lab->hold->paused, pause ? 1 : 0);
+}
+#else
+/* Is the lab built with NFQUEUE support? */
+bool
+lab_netns_can_space(void)
+{
+	return false;
+}
+
+/* Without libnetfilter_queue, --slow only pauses between steps. */
+int
+lab_netns_hold_start(struct lab *lab)
+{
+	(void)lab;
+	return 0;
+}
+
+/* Nothing to stop. */
+void
+lab_netns_hold_stop(struct lab *lab)
+{
+	(void)lab;
+}
+
+/* Nothing is ever held. */
+int
+lab_netns_hold_drain(struct lab *lab)
+{
+	(void)lab;
+	return lab_stop ? -1 : 0;
+}
+
+/* Nothing to pause. */
+void
+lab_netns_hold_pause(struct lab *lab, bool pause)
+{
+	(void)lab;
+	(void)pause;
+}
+#endif /* HAVE_NFQ */

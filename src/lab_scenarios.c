@@ -11,6 +11,8 @@
  *   - crossing SYNs or FINs: each side's first one is dropped in OUTPUT
  *     (never on the wire), so both sides retransmit from the same timer
  *     run and their segments cross on the veth;
+ *     with --slow, both are held by the NFQUEUE holder until both are
+ *     queued, then leave one after the other;
  *   - a silent host, a lost segment: iptables DROP in the server's INPUT;
  *   - a SYN flood and an out-of-window RST: crafted (lab_raw.c).
  * Client 10.203.0.1 (fd00:203::1) port 40000, server .2 (::2) port 5000.
@@ -31,20 +33,29 @@
 
 #include "synscope/lab.h"
 
-#define WAIT_MS		5000	/* any one step of a scenario */
+#define WAIT_MS		lab_wait_ms	/* any one step (longer with --slow) */
 
-/* Pause between the steps of a scenario: a person can follow with --slow. */
+/*
+ * Pause between the steps of a scenario: a person can follow with --slow.
+ * When every packet is held, the held ones go out first.
+ */
 static int
 sc_step(struct lab *lab)
 {
-	return lab_sleep(lab->slow ? 1500 : 50);
+	if (lab->spaced)
+		return lab_netns_hold_drain(lab) == -1 ? -1 :
+		    lab_sleep(lab->slow_ms);
+	return lab_sleep(lab->slow ? lab->slow_ms * 3 / 2 : 50);
 }
 
 /* Let the last segments (ACKs, retransmissions) go before the end. */
 static int
 sc_settle(struct lab *lab)
 {
-	return lab_sleep(lab->slow ? 1500 : 300);
+	if (lab->spaced)
+		return lab_netns_hold_drain(lab) == -1 ? -1 :
+		    lab_sleep(lab->slow_ms);
+	return lab_sleep(lab->slow ? lab->slow_ms * 3 / 2 : 300);
 }
 
 /* A non-blocking TCP socket in a side's namespace, bound to port if set. */
@@ -395,16 +406,23 @@ play_simultaneous_open(struct lab *lab)
 	if ((cfd = sc_socket(lab, LAB_CLIENT, LAB_CLIENT_PORT)) == -1 ||
 	    (sfd = sc_socket(lab, LAB_SERVER, LAB_SERVER_PORT)) == -1)
 		return -1;
-	if (sc_ipt(lab, LAB_CLIENT, "-A", drop) == -1 ||
-	    sc_ipt(lab, LAB_SERVER, "-A", drop) == -1)
-		return -1;
-	/* both enter SYN-SENT; their first SYNs die in OUTPUT */
-	if (sc_connect(lab, cfd, LAB_SERVER, LAB_SERVER_PORT) == -1 ||
-	    sc_connect(lab, sfd, LAB_CLIENT, LAB_CLIENT_PORT) == -1)
-		return -1;
-	if (sc_ipt(lab, LAB_CLIENT, "-D", drop) == -1 ||
-	    sc_ipt(lab, LAB_SERVER, "-D", drop) == -1)
-		return -1;
+	if (lab->spaced) {
+		/* --slow: both SYNs are held, then leave one after the other */
+		lab_netns_hold_pause(lab, true);
+		if (sc_connect(lab, cfd, LAB_SERVER, LAB_SERVER_PORT) == -1 ||
+		    sc_connect(lab, sfd, LAB_CLIENT, LAB_CLIENT_PORT) == -1)
+			return -1;
+		lab_netns_hold_pause(lab, false);
+	} else {
+		/* both enter SYN-SENT; their first SYNs die in OUTPUT */
+		if (sc_ipt(lab, LAB_CLIENT, "-A", drop) == -1 ||
+		    sc_ipt(lab, LAB_SERVER, "-A", drop) == -1 ||
+		    sc_connect(lab, cfd, LAB_SERVER, LAB_SERVER_PORT) == -1 ||
+		    sc_connect(lab, sfd, LAB_CLIENT, LAB_CLIENT_PORT) == -1 ||
+		    sc_ipt(lab, LAB_CLIENT, "-D", drop) == -1 ||
+		    sc_ipt(lab, LAB_SERVER, "-D", drop) == -1)
+			return -1;
+	}
 	/* the retransmissions, from the same timer run, cross */
 	if ((err = sc_connected(cfd, WAIT_MS)) != 0 ||
 	    (err = sc_connected(sfd, WAIT_MS)) != 0) {
@@ -426,14 +444,19 @@ play_simultaneous_close(struct lab *lab)
 	    sc_open(lab, lfd, &cfd, &sfd) == -1 || sc_step(lab) == -1 ||
 	    sc_exchange(lab, cfd, sfd) == -1)
 		return -1;
-	if (sc_ipt(lab, LAB_CLIENT, "-A", drop) == -1 ||
+	/* --slow: both FINs are held, then leave one after the other */
+	if (lab->spaced)
+		lab_netns_hold_pause(lab, true);
+	else if (sc_ipt(lab, LAB_CLIENT, "-A", drop) == -1 ||
 	    sc_ipt(lab, LAB_SERVER, "-A", drop) == -1)
 		return -1;
 	if (shutdown(cfd, SHUT_WR) == -1 || shutdown(sfd, SHUT_WR) == -1) {
 		lab_err("shutdown: %s", strerror(errno));
 		return -1;
 	}
-	if (sc_ipt(lab, LAB_CLIENT, "-D", drop) == -1 ||
+	if (lab->spaced)
+		lab_netns_hold_pause(lab, false);
+	else if (sc_ipt(lab, LAB_CLIENT, "-D", drop) == -1 ||
 	    sc_ipt(lab, LAB_SERVER, "-D", drop) == -1)
 		return -1;
 	if (sc_recv(cfd, 0) == -1 || sc_recv(sfd, 0) == -1)

@@ -13,6 +13,10 @@
 #     and anomalies.  The kernel's own view (ss -tan in both namespaces,
 #     taken by --after just before the capture stops) must agree with the
 #     table's kernel columns.  A few scenarios are played over IPv6 too.
+#  4. --slow=0.3 spaces every packet: the handshake's three segments, seen
+#     live by "synscope -i veth0 -o events", are at least 0.25 s apart and
+#     both ends end ESTABLISHED (skipped when synscope-lab was built
+#     without libnetfilter_queue).
 #
 # synscope -i runs with -s 2048 (frames on the lab's veth are at most 1514
 # bytes): in immediate mode libpcap sizes each ring slot by the snaplen, so
@@ -247,6 +251,51 @@ done
 for n in handshake close-client-first syn-flood rst-out-of-window port-reuse; do
 	play "$n" -6
 done
+
+# ---------------------------------------------------------------- 4. --slow
+ev="$tmp/slow.events"
+timeout -s TERM 60 "$SYNSCOPE_LAB" run handshake --no-wait --slow=0.3 \
+    --exec "exec \"$SYNSCOPE\" -i \"\$SYNSCOPE_LAB_IFACE\" -s 2048 -o events >'$ev' 2>'$ev.err'" \
+    >"$tmp/slow.out" 2>"$tmp/slow.err" &
+pid=$!
+lab_pids="$lab_pids $pid"
+wait "$pid"
+rc=$?
+if grep -q 'without libnetfilter_queue' "$tmp/slow.out"; then
+	echo "SKIP: lab.sh: --slow spacing (synscope-lab built without libnetfilter_queue)"
+elif [ "$rc" != 0 ]; then
+	fail "handshake --slow=0.3: synscope-lab exited $rc: $(cat "$tmp/slow.err")"
+else
+	python3 - "$ev" "$tmp/slow.out" <<'EOF' || fail "handshake --slow=0.3: not spaced or not ESTABLISHED"
+import sys
+ev, out = sys.argv[1:3]
+ts = []
+end = ''
+for line in open(ev):
+    f = line.split()
+    if len(f) > 2 and f[2] == 'IP':
+        ts.append(float(f[0]))
+    elif len(f) > 2 and f[2] == 'end:':
+        end = line
+bad = []
+if len(ts) != 3:
+    bad.append('%d packets, expected 3' % len(ts))
+gaps = [b - a for a, b in zip(ts, ts[1:])]
+if any(g < 0.25 for g in gaps):
+    bad.append('packets %s s apart, expected at least 0.25 s' %
+               ' '.join('%.3f' % g for g in gaps))
+if 'ESTABLISHED/ESTABLISHED' not in end:
+    bad.append('synscope ends with %r' % end.strip())
+if sum(1 for l in open(out) if l.startswith('ESTAB ')) != 2:
+    bad.append('the kernel does not show ESTAB on both ends')
+for b in bad:
+    print('FAIL: handshake --slow=0.3: ' + b)
+if not bad:
+    print('ok: handshake --slow=0.3 live, packets %s s apart' %
+          ' '.join('%.2f' % g for g in gaps))
+sys.exit(1 if bad else 0)
+EOF
+fi
 
 [ "$fails" -eq 0 ] || exit 1
 exit 0

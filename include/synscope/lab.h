@@ -6,7 +6,9 @@
  * namespace (setns) before creating each socket: a socket lives in the
  * namespace it was created in, so one thread drives both endpoints.
  * Captures and commands run in forked children inside the client
- * namespace.  Every address used is inside LAB_NET4 or LAB_NET6.
+ * namespace; with --slow, another child holds every packet of both
+ * namespaces (NFQUEUE) and releases them one per interval.  Every address
+ * used is inside LAB_NET4 or LAB_NET6.
  */
 #ifndef SYNSCOPE_LAB_H
 #define SYNSCOPE_LAB_H
@@ -27,6 +29,8 @@
 #define LAB_FLOOD_ADDRS	4		/* crafted sources .100 to .103 */
 #define LAB_FLOOD_PORTS	32		/* source ports 50000 to 50031 */
 #define LAB_MAXFD	64
+#define LAB_QUEUE	203		/* NFQUEUE number, in each namespace */
+#define LAB_SPACE_CONNS	8		/* --slow spaces runs this small */
 
 enum lab_side {
 	LAB_CLIENT,
@@ -34,10 +38,16 @@ enum lab_side {
 	LAB_ROOT
 };
 
+struct lab_hold;
+
 /* One run of the lab: its namespaces, addresses, sockets and children. */
 struct lab {
 	int		 family;	/* AF_INET or AF_INET6 */
 	bool		 slow;		/* --slow: pause between steps */
+	int		 slow_ms;	/* --slow=SECONDS, in milliseconds */
+	bool		 spaced;	/* every packet held slow_ms apart */
+	pid_t		 hold_pid;	/* the NFQUEUE holder child */
+	struct lab_hold	*hold;		/* its shared counters */
 	bool		 verbose;
 	char		 ns[2][40];	/* namespace names */
 	int		 nsfd[3];	/* client, server, root (-1: not open) */
@@ -80,6 +90,7 @@ extern const size_t lab_nscenarios;
 
 /* lab.c */
 extern volatile sig_atomic_t lab_stop;
+extern int lab_wait_ms;
 void	 lab_err(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 lab_note(const struct lab *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -108,6 +119,11 @@ void	 lab_netns_kernel_view(struct lab *);
 int	 lab_netns_after(struct lab *, const char *);
 int	 lab_netns_track_fd(struct lab *, int);
 void	 lab_netns_close_fd(struct lab *, int);
+bool	 lab_netns_can_space(void);
+int	 lab_netns_hold_start(struct lab *);
+void	 lab_netns_hold_stop(struct lab *);
+int	 lab_netns_hold_drain(struct lab *);
+void	 lab_netns_hold_pause(struct lab *, bool);
 
 /* A TCP segment to craft, or one read back from the wire. */
 struct lab_seg {
