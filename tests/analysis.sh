@@ -26,24 +26,16 @@
 # or python3 the test is skipped (77), but fails when CI=true.
 set -u
 
+name=analysis.sh
+. "${top_srcdir:-.}/tests/common.sh"
+
 : "${top_srcdir:=.}"
 : "${SYNSCOPE:=${top_builddir:-.}/src/synscope}"
 exceptions="$top_srcdir/tests/analysis-exceptions.tsv"
 compare="$top_srcdir/tests/analysis_compare.py"
 
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: analysis.sh: $* (CI=true: not skipping)" >&2
-		exit 1
-	fi
-	echo "SKIP: analysis.sh: $*"
-	exit 77
-}
 
-if [ ! -x "$SYNSCOPE" ]; then
-	echo "analysis.sh: SYNSCOPE=$SYNSCOPE is not an executable" >&2
-	exit 99
-fi
+need_synscope
 for f in "$exceptions" "$compare"; do
 	if [ ! -r "$f" ]; then
 		echo "analysis.sh: $f not found" >&2
@@ -54,23 +46,7 @@ command -v tshark >/dev/null 2>&1 || skip "tshark not found"
 command -v python3 >/dev/null 2>&1 || skip "python3 not found"
 
 if [ $# -eq 0 ]; then
-	corpus=""
-	if [ -n "${SYNSCOPE_CORPUS:-}" ]; then
-		[ -d "$SYNSCOPE_CORPUS" ] ||
-		    skip "SYNSCOPE_CORPUS=$SYNSCOPE_CORPUS is not a directory"
-		corpus=$SYNSCOPE_CORPUS
-	else
-		d=$(cd "$top_srcdir" && pwd -P) || exit 99
-		while :; do
-			if [ -d "$d/shared/corpus" ]; then
-				corpus="$d/shared/corpus"
-				break
-			fi
-			[ "$d" = / ] && break
-			d=$(dirname "$d")
-		done
-	fi
-	[ -n "$corpus" ] || skip "no shared/corpus above $top_srcdir"
+	find_corpus
 	set --
 	for f in "$corpus"/*.pcap "$corpus"/*.pcapng; do
 		[ -f "$f" ] && [ -r "$f" ] && set -- "$@" "$f"

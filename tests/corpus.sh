@@ -21,47 +21,22 @@
 # without tshark the test is skipped (77), but fails when CI=true.
 set -u
 
+name=corpus.sh
+. "${top_srcdir:-.}/tests/common.sh"
+
 : "${top_srcdir:=.}"
 : "${SYNSCOPE:=${top_builddir:-.}/src/synscope}"
 exceptions="$top_srcdir/tests/corpus-exceptions.tsv"
 
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: corpus.sh: $* (CI=true: not skipping)" >&2
-		exit 1
-	fi
-	echo "SKIP: corpus.sh: $*"
-	exit 77
-}
 
-if [ ! -x "$SYNSCOPE" ]; then
-	echo "corpus.sh: SYNSCOPE=$SYNSCOPE is not an executable" >&2
-	exit 99
-fi
+need_synscope
 if [ ! -r "$exceptions" ]; then
 	echo "corpus.sh: $exceptions not found" >&2
 	exit 99
 fi
 
 # ---------------------------------------------------------------- corpus
-corpus=""
-if [ -n "${SYNSCOPE_CORPUS:-}" ]; then
-	[ -d "$SYNSCOPE_CORPUS" ] ||
-	    skip "SYNSCOPE_CORPUS=$SYNSCOPE_CORPUS is not a directory"
-	corpus=$SYNSCOPE_CORPUS
-else
-	d=$(cd "$top_srcdir" && pwd -P) || exit 99
-	while :; do
-		if [ -d "$d/shared/corpus" ]; then
-			corpus="$d/shared/corpus"
-			break
-		fi
-		[ "$d" = / ] && break
-		d=$(dirname "$d")
-	done
-	[ -n "$corpus" ] || skip "no shared/corpus directory above" \
-	    "$top_srcdir (set SYNSCOPE_CORPUS)"
-fi
+find_corpus
 command -v tshark >/dev/null 2>&1 || skip "tshark not found"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/synscope-corpus.XXXXXX") || exit 99

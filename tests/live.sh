@@ -16,22 +16,14 @@
 # except that with CI=true it fails instead.
 set -u
 
+name=live.sh
+. "${top_srcdir:-.}/tests/common.sh"
+
 : "${top_srcdir:=.}"
 : "${SYNSCOPE:=${top_builddir:-.}/src/synscope}"
 
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: live.sh: $* (CI=true: not skipping)" >&2
-		exit 1
-	fi
-	echo "SKIP: live.sh: $*"
-	exit 77
-}
 
-if [ ! -x "$SYNSCOPE" ]; then
-	echo "live.sh: SYNSCOPE=$SYNSCOPE is not an executable" >&2
-	exit 99
-fi
+need_synscope
 case $SYNSCOPE in
 /*) ;;
 *) SYNSCOPE="$(pwd)/$SYNSCOPE" ;;

@@ -27,22 +27,14 @@
 # fails instead.  Every wait is bounded.
 set -u
 
+name=loss.sh
+. "${top_srcdir:-.}/tests/common.sh"
+
 : "${top_srcdir:=.}"
 : "${SYNSCOPE:=${top_builddir:-.}/src/synscope}"
 
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: loss.sh: $* (CI=true: not skipping)" >&2
-		exit 1
-	fi
-	echo "SKIP: loss.sh: $*"
-	exit 77
-}
 
-if [ ! -x "$SYNSCOPE" ]; then
-	echo "loss.sh: SYNSCOPE=$SYNSCOPE is not an executable" >&2
-	exit 99
-fi
+need_synscope
 case $SYNSCOPE in
 /*) ;;
 *) SYNSCOPE="$(pwd)/$SYNSCOPE" ;;
