@@ -68,8 +68,8 @@ wbuf_reset(struct ss_wbuf *w)
 }
 
 /* Make room for n more bytes; false if that is impossible. */
-static bool
-wbuf_room(struct ss_wbuf *w, size_t n)
+bool
+wbuf_reserve(struct ss_wbuf *w, size_t n)
 {
 	char *nb;
 	size_t ncap;
@@ -96,48 +96,36 @@ wbuf_room(struct ss_wbuf *w, size_t n)
 const char *
 wbuf_cstr(struct ss_wbuf *w)
 {
-	if (!wbuf_room(w, 1))
+	if (!wbuf_reserve(w, 1))
 		return "";
 	w->buf[w->len] = '\0';
 	return w->buf;
 }
 
-/* Append bytes. */
-void
-wbuf_mem(struct ss_wbuf *w, const void *p, size_t n)
-{
-	if (!wbuf_room(w, n))
-		return;
-	memcpy(w->buf + w->len, p, n);
-	w->len += n;
-}
-
-/* Append a C string. */
-void
-wbuf_str(struct ss_wbuf *w, const char *s)
-{
-	wbuf_mem(w, s, strlen(s));
-}
-
-/* Append one character. */
-void
-wbuf_char(struct ss_wbuf *w, char c)
-{
-	if (w->len < w->cap || wbuf_room(w, 1))
-		w->buf[w->len++] = c;
-}
-
-/* Append an unsigned decimal. */
+/* Append an unsigned decimal, two digits at a time. */
 void
 wbuf_u64(struct ss_wbuf *w, uint64_t v)
 {
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
 	char tmp[24];
 	size_t i = sizeof(tmp);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		tmp[--i] = pairs[d + 1];
+		tmp[--i] = pairs[d];
+	}
+	if (v >= 10) {
+		tmp[--i] = pairs[v * 2 + 1];
+		tmp[--i] = pairs[v * 2];
+	} else
+		tmp[--i] = (char)('0' + v);
 	wbuf_mem(w, tmp + i, sizeof(tmp) - i);
 }
 
@@ -178,7 +166,7 @@ wbuf_printf(struct ss_wbuf *w, const char *fmt, ...)
 		wbuf_mem(w, tmp, (size_t)n);
 		return;
 	}
-	if (!wbuf_room(w, (size_t)n + 1))
+	if (!wbuf_reserve(w, (size_t)n + 1))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(w->buf + w->len, (size_t)n + 1, fmt, ap);
@@ -309,6 +297,17 @@ wbuf_json_str(struct ss_wbuf *w, const char *s, size_t n)
 
 	wbuf_char(w, '"');
 	for (i = 0; i < n; i += l) {
+		size_t run = i;
+
+		/* a run of plain printable ASCII goes in one copy */
+		while (run < n && u[run] >= 0x20 && u[run] < 0x7f &&
+		    u[run] != '"' && u[run] != '\\')
+			run++;
+		if (run > i) {
+			wbuf_mem(w, u + i, run - i);
+			l = run - i;
+			continue;
+		}
 		c = u[i];
 		l = 1;
 		if (c == '"' || c == '\\') {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "synscope/decode.h"
 
@@ -33,9 +34,33 @@ void	 wbuf_reset(struct ss_wbuf *);
 /* NUL-terminated view of an in-memory buffer. */
 const char *wbuf_cstr(struct ss_wbuf *);
 
-void	 wbuf_mem(struct ss_wbuf *, const void *, size_t);
-void	 wbuf_str(struct ss_wbuf *, const char *);
-void	 wbuf_char(struct ss_wbuf *, char);
+/* Make room for n more bytes (flushing or growing); false if impossible. */
+bool	 wbuf_reserve(struct ss_wbuf *, size_t n);
+
+/* Append bytes; inline, as every line is built from them. */
+static inline void
+wbuf_mem(struct ss_wbuf *w, const void *p, size_t n)
+{
+	if (w->len + n > w->cap && !wbuf_reserve(w, n))
+		return;
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+/* Append a C string. */
+static inline void
+wbuf_str(struct ss_wbuf *w, const char *s)
+{
+	wbuf_mem(w, s, strlen(s));
+}
+
+/* Append one character. */
+static inline void
+wbuf_char(struct ss_wbuf *w, char c)
+{
+	if (w->len < w->cap || wbuf_reserve(w, 1))
+		w->buf[w->len++] = c;
+}
 void	 wbuf_u64(struct ss_wbuf *, uint64_t);
 void	 wbuf_i64(struct ss_wbuf *, int64_t);
 /* End a line: newline, and a flush when line_flush is set. */
