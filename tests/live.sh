@@ -53,12 +53,7 @@ cleanup() {
 	for p in $ss_pid $server_pid; do
 		kill -KILL "$p" 2>/dev/null
 	done
-	for ns in $ns_made; do
-		ip netns pids "$ns" 2>/dev/null | while read -r p; do
-			kill -KILL "$p" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	netns_del
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -69,37 +64,9 @@ fail() {
 	echo "FAIL: $*" >&2
 	fails=$((fails + 1))
 }
-die() {
-	echo "FAIL: live.sh: $*" >&2
-	exit 1
-}
 
 # ---------------------------------------------------------------- network
-if ! ip netns add "$NSA" 2>"$tmp/ip.err"; then
-	skip "cannot create a network namespace: $(cat "$tmp/ip.err")"
-fi
-ns_made="$NSA"
-ip netns add "$NSB" || die "ip netns add $NSB failed"
-ns_made="$NSA $NSB"
-ip -n "$NSA" link add "$IFA" type veth peer name "$IFB" netns "$NSB" ||
-    die "cannot create the veth pair"
-ip -n "$NSA" addr add "$A4/24" dev "$IFA" &&
-ip -n "$NSB" addr add "$B4/24" dev "$IFB" &&
-ip -n "$NSA" -6 addr add "$A6/64" dev "$IFA" nodad &&
-ip -n "$NSB" -6 addr add "$B6/64" dev "$IFB" nodad &&
-ip -n "$NSA" link set lo up &&
-ip -n "$NSB" link set lo up &&
-ip -n "$NSA" link set "$IFA" up &&
-ip -n "$NSB" link set "$IFB" up || die "cannot configure the namespaces"
-
-# Wait (bounded) until both ends report the link up.
-i=0
-until ip -n "$NSA" link show "$IFA" | grep -q 'state UP' &&
-    ip -n "$NSB" link show "$IFB" | grep -q 'state UP'; do
-	i=$((i + 1))
-	[ "$i" -le 100 ] || die "veth pair did not come up"
-	sleep 0.1
-done
+netns_pair "$NSA" "$NSB" "$IFA" "$IFB" "$A4" "$B4" "$A6" "$B6"
 
 # ---------------------------------------------------------------- servers
 cat >"$tmp/server.py" <<'EOF'

@@ -65,12 +65,7 @@ cleanup() {
 	for p in $ss_pid $pids; do
 		kill -KILL "$p" 2>/dev/null
 	done
-	for ns in $ns_made; do
-		ip netns pids "$ns" 2>/dev/null | while read -r p; do
-			kill -KILL "$p" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	done
+	netns_del
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -80,10 +75,6 @@ fails=0
 fail() {
 	echo "FAIL: $*" >&2
 	fails=$((fails + 1))
-}
-die() {
-	echo "FAIL: loss.sh: $*" >&2
-	exit 1
 }
 
 # wait_file FILE: until FILE exists, at most 10 s.
@@ -98,20 +89,7 @@ wait_file() {
 }
 
 # ---------------------------------------------------------------- network
-if ! ip netns add "$NSA" 2>"$tmp/ip.err"; then
-	skip "cannot create a network namespace: $(cat "$tmp/ip.err")"
-fi
-ns_made="$NSA"
-ip netns add "$NSB" || die "ip netns add $NSB failed"
-ns_made="$NSA $NSB"
-ip -n "$NSA" link add "$IFA" type veth peer name "$IFB" netns "$NSB" ||
-    die "cannot create the veth pair"
-ip -n "$NSA" addr add "$A4/24" dev "$IFA" &&
-ip -n "$NSB" addr add "$B4/24" dev "$IFB" &&
-ip -n "$NSA" link set lo up &&
-ip -n "$NSB" link set lo up &&
-ip -n "$NSA" link set "$IFA" up &&
-ip -n "$NSB" link set "$IFB" up || die "cannot configure the namespaces"
+netns_pair "$NSA" "$NSB" "$IFA" "$IFB" "$A4" "$B4"
 # one segment per packet: no TSO/GSO super-packets on the veth
 if command -v ethtool >/dev/null 2>&1; then
 	ip netns exec "$NSA" ethtool -K "$IFA" tso off gso off gro off \
@@ -119,13 +97,6 @@ if command -v ethtool >/dev/null 2>&1; then
 	ip netns exec "$NSB" ethtool -K "$IFB" tso off gso off gro off \
 	    >/dev/null 2>&1
 fi
-i=0
-until ip -n "$NSA" link show "$IFA" | grep -q 'state UP' &&
-    ip -n "$NSB" link show "$IFB" | grep -q 'state UP'; do
-	i=$((i + 1))
-	[ "$i" -le 100 ] || die "veth pair did not come up"
-	sleep 0.1
-done
 
 # the chosen segments: (a) dropped, (c) held; (c) B's answers delayed
 ipt() {
