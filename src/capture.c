@@ -8,14 +8,18 @@
  *
  * Files: pcap and pcapng (nanosecond too) from a path or standard input.
  * Replay is paced on the packets' own clock at any speed; at speed 0 and
- * with nothing interactive, packets are read in large batches.
+ * with nothing interactive, packets are read in large batches, and with
+ * two threads a reader thread reads and decodes batches of frames ahead
+ * of the thread that tracks them (as a capture thread feeds workers).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,12 +499,223 @@ read_error(struct ss_loop *l)
 	l->eof = true;
 }
 
+/*
+ * The reader thread.  It owns the pcap handle while it runs: it reads
+ * frames with pcap_dispatch, decodes each into a slot of a batch (the
+ * slot keeps no pointer into libpcap's buffer) and hands full batches
+ * over through a ring; the main thread processes the batches in order
+ * and runs every sink, so nothing else is shared.  Each side waits for
+ * the other by spinning briefly, then on a condition variable.
+ */
+#define RD_BATCH	512	/* frames per batch */
+#define RD_RING		6	/* batches in flight */
+#define RD_SPIN		4000	/* polls before sleeping */
+
+struct rd_batch {
+	size_t			n;
+	struct ss_pipe_slot	slot[RD_BATCH];
+};
+
+struct reader {
+	struct ss_loop		*l;
+	struct rd_batch		*ring;
+	struct rd_batch		*cur;		/* being filled (reader) */
+	bool			 end;		/* no more input (reader) */
+	uint64_t		 pkt_ns;	/* last frame's time (reader) */
+	_Atomic uint64_t	 produced;	/* batches handed over */
+	_Atomic uint64_t	 consumed;	/* batches processed */
+	_Atomic bool		 quit;		/* the main thread stops */
+	_Atomic bool		 done;		/* the reader has ended */
+	_Atomic int		 sleepers;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+};
+
+static void
+rd_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Has the main thread a batch to process, or is the reader done? */
+static bool
+rd_can_consume(struct reader *r)
+{
+	return atomic_load(&r->produced) != atomic_load(&r->consumed) ||
+	    atomic_load(&r->done);
+}
+
+/* Has the reader a free batch to fill, or must it stop? */
+static bool
+rd_can_produce(struct reader *r)
+{
+	return atomic_load(&r->produced) - atomic_load(&r->consumed) <
+	    RD_RING || atomic_load(&r->quit);
+}
+
+static void
+rd_wait(struct reader *r, bool (*ready)(struct reader *))
+{
+	int i;
+
+	for (i = 0; i < RD_SPIN; i++) {
+		if (ready(r))
+			return;
+		rd_relax();
+	}
+	pthread_mutex_lock(&r->mu);
+	atomic_fetch_add(&r->sleepers, 1);
+	while (!ready(r))
+		pthread_cond_wait(&r->cv, &r->mu);
+	atomic_fetch_sub(&r->sleepers, 1);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* After changing a counter or flag: wake the other side if it sleeps. */
+static void
+rd_wake(struct reader *r)
+{
+	if (atomic_load(&r->sleepers) == 0)
+		return;
+	pthread_mutex_lock(&r->mu);
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* pcap_dispatch callback of the reader thread. */
+static void
+rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct reader *r = (struct reader *)(void *)user;
+	struct ss_loop *l = r->l;
+	struct ss_capture *c = l->cap;
+	struct rd_batch *b = r->cur;
+	uint64_t ns;
+
+	if (r->end || b->n >= RD_BATCH ||
+	    atomic_load_explicit(&r->quit, memory_order_relaxed))
+		return;
+	if (bad_record(l, h)) {
+		r->end = true;
+		pcap_breakloop(c->p);
+		return;
+	}
+	ns = hdr_ns(c, h);
+	ss_engine_decode_slot(l->eng, &b->slot[b->n++], c->linktype, ns,
+	    data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
+	c->npkts++;
+	r->pkt_ns = ns;
+	if (c->count != 0 && c->npkts >= c->count) {
+		l->eof = true;
+		r->end = true;
+		pcap_breakloop(c->p);
+	}
+}
+
+static void *
+rd_main(void *arg)
+{
+	struct reader *r = arg;
+	struct ss_loop *l = r->l;
+	struct rd_batch *b;
+	int n;
+
+	while (!r->end) {
+		rd_wait(r, rd_can_produce);
+		if (atomic_load(&r->quit))
+			break;
+		b = r->cur = &r->ring[atomic_load(&r->produced) % RD_RING];
+		b->n = 0;
+		while (b->n < RD_BATCH && !r->end &&
+		    !atomic_load_explicit(&r->quit, memory_order_relaxed)) {
+			n = pcap_dispatch(l->cap->p, (int)(RD_BATCH - b->n),
+			    rd_cb, (u_char *)r);
+			if (n == 0) {
+				l->eof = true;
+				r->end = true;
+			} else if (n == PCAP_ERROR) {
+				read_error(l);
+				r->end = true;
+			} else if (n == PCAP_ERROR_BREAK)
+				r->end = true;
+		}
+		atomic_fetch_add(&r->produced, 1);
+		rd_wake(r);
+	}
+	atomic_store(&r->done, true);
+	rd_wake(r);
+	return NULL;
+}
+
+/*
+ * Read a file as fast as possible with a reader thread.  Returns false
+ * when the thread cannot be started (nothing was read then).
+ */
+static bool
+run_threaded(struct ss_loop *l)
+{
+	struct reader r;
+	struct rd_batch *b;
+	sigset_t all, old;
+	pthread_t th;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.l = l;
+	r.ring = malloc(RD_RING * sizeof(*r.ring));
+	if (r.ring == NULL)
+		return false;
+	atomic_init(&r.produced, 0);
+	atomic_init(&r.consumed, 0);
+	atomic_init(&r.quit, false);
+	atomic_init(&r.done, false);
+	atomic_init(&r.sleepers, 0);
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	/* signals stay with the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&th, NULL, rd_main, &r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&r.cv);
+		pthread_mutex_destroy(&r.mu);
+		free(r.ring);
+		return false;
+	}
+	ss_engine_drain(l->eng);
+	for (;;) {
+		rd_wait(&r, rd_can_consume);
+		if (atomic_load(&r.produced) == atomic_load(&r.consumed))
+			break;		/* done, and everything processed */
+		b = &r.ring[atomic_load(&r.consumed) % RD_RING];
+		ss_engine_process_slots(l->eng, b->slot, b->n);
+		atomic_fetch_add(&r.consumed, 1);
+		rd_wake(&r);
+		if ((l->on_batch != NULL && !l->on_batch(l->ctx)) || sig_term)
+			break;
+	}
+	atomic_store(&r.quit, true);
+	rd_wake(&r);
+	pthread_join(th, NULL);
+	if (r.pkt_ns != 0)
+		l->pkt_ns = r.pkt_ns;
+	pthread_cond_destroy(&r.cv);
+	pthread_mutex_destroy(&r.mu);
+	free(r.ring);
+	return true;
+}
+
 /* Read a file as fast as possible, in batches. */
 static void
 run_fast(struct ss_loop *l)
 {
 	int n;
 
+	if (l->threads >= 2 && l->cap->dumper == NULL && run_threaded(l))
+		return;
 	l->batch = true;
 	while (!l->stop && !sig_term) {
 		n = pcap_dispatch(l->cap->p, 4096, dispatch_cb, (u_char *)l);

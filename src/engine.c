@@ -208,8 +208,9 @@ engine_icmp_error(struct ss_engine *e, const struct ss_packet *p)
 
 /* Decode a frame into a pipeline slot and hash its flow key. */
 static void
-engine_decode(struct ss_engine *e, struct ss_pipe_slot *s, int linktype,
-    uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+engine_decode(const struct ss_engine *e, struct ss_pipe_slot *s,
+    int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+    uint32_t wirelen)
 {
 	s->pkt.ts_ns = ts_ns;
 	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
@@ -352,6 +353,33 @@ ss_engine_drain(struct ss_engine *e)
 {
 	while (e->pipe_n > 0)
 		engine_pop(e);
+}
+
+/* Decode a frame into a slot of a reader thread's batch. */
+void
+ss_engine_decode_slot(const struct ss_engine *e, struct ss_pipe_slot *s,
+    int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+    uint32_t wirelen)
+{
+	engine_decode(e, s, linktype, ts_ns, data, caplen, wirelen);
+	s->pkt.payload = NULL;	/* the frame's buffer is reused */
+}
+
+/* Process a run of decoded slots in order, prefetching ahead. */
+void
+ss_engine_process_slots(struct ss_engine *e, struct ss_pipe_slot *s,
+    size_t n)
+{
+	size_t i;
+
+	ss_engine_drain(e);
+	for (i = 0; i < n; i++) {
+		if (i + 2 < n && s[i + 2].keyed)
+			ss_flow_prefetch_bucket(e->ft, s[i + 2].hash);
+		if (i + 1 < n && s[i + 1].keyed)
+			ss_flow_prefetch_flow(e->ft, s[i + 1].hash);
+		engine_process(e, &s[i]);
+	}
 }
 
 

@@ -15,6 +15,7 @@
 #include <locale.h>
 #include <math.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,20 @@
 #define NS_PER_SEC 1000000000ULL
 
 static const char *progname = "synscope";
+static int nthreads;		/* --threads; 0 until decided */
+
+/* Threads for reading a file: 2 when two CPUs can run this process. */
+static int
+default_threads(void)
+{
+#ifdef CPU_COUNT
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set) >= 2 ? 2 : 1;
+#endif
+	return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+}
 
 /* One error line on stderr. */
 static void
@@ -57,7 +72,7 @@ usage(FILE *fp)
 "                [-c count] [-s snaplen] [-B kib] [-Z user] [--speed x]\n"
 "                [--max-flows n] [--time-wait s] [--udp-timeout s]\n"
 "                [--tcp-timeout s] [--paused] [--linger s] [--ascii]\n"
-"                [--ladder n] [expression]\n"
+"                [--ladder n] [--threads n] [expression]\n"
 "\n"
 "  -i interface    capture live from interface (\"any\" for all)\n"
 "  -r file         read a pcap or pcapng file (\"-\" for standard input)\n"
@@ -79,6 +94,9 @@ usage(FILE *fp)
 "  --time-wait s   TIME-WAIT (2MSL) in seconds of packet time (default 60)\n"
 "  --udp-timeout s UDP flow idle timeout (default 60)\n"
 "  --tcp-timeout s idle timeout of open TCP connections (default 3600)\n"
+"  --threads n     reading a file as fast as possible: 2 reads and decodes\n"
+"                  in a thread of its own, 1 in one thread (default 2 with\n"
+"                  two or more usable CPUs)\n"
 "  --paused        view: start a replay paused, the first packet not applied\n"
 "  --linger s      view: wall-clock seconds closed rows stay (default 3)\n"
 "  --ascii         view and --ladder: ASCII line drawing, no UTF-8\n"
@@ -93,7 +111,7 @@ usage(FILE *fp)
 enum {
 	OPT_SPEED = 256, OPT_MAX_FLOWS, OPT_TIME_WAIT, OPT_UDP_TIMEOUT,
 	OPT_TCP_TIMEOUT, OPT_VERSION, OPT_PAUSED, OPT_EXPLAIN,
-	OPT_LINGER, OPT_LADDER, OPT_ASCII,
+	OPT_LINGER, OPT_LADDER, OPT_ASCII, OPT_THREADS,
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +122,7 @@ static const struct option long_opts[] = {
 	{ "time-wait", required_argument, NULL, OPT_TIME_WAIT },
 	{ "udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT },
 	{ "tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "explain", no_argument, NULL, OPT_EXPLAIN },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "linger", required_argument, NULL, OPT_LINGER },
@@ -255,6 +274,7 @@ run_view(struct ss_capture *cap, struct ss_engine *eng, double speed,
 	memset(&loop, 0, sizeof(loop));
 	loop.cap = cap;
 	loop.eng = eng;
+	loop.threads = nthreads;
 	loop.speed = speed;
 	loop.paused = va->paused && !ss_capture_is_live(cap);
 	loop.key_fd = -1;
@@ -308,6 +328,7 @@ run_ladder(struct ss_capture *cap, struct ss_engine *eng,
 	memset(&loop, 0, sizeof(loop));
 	loop.cap = cap;
 	loop.eng = eng;
+	loop.threads = nthreads;
 	loop.key_fd = -1;
 	status = ss_loop_run(&loop);
 	if (status != SS_EXIT_OK)
@@ -467,6 +488,11 @@ main(int argc, char **argv)
 			    &ec.tcp_timeout_ns))
 				return SS_EXIT_USAGE;
 			break;
+		case OPT_THREADS:
+			if (!parse_u64("--threads", optarg, 1, 2, &v))
+				return SS_EXIT_USAGE;
+			nthreads = (int)v;
+			break;
 		case ':':
 			errmsg("option %s needs a value", argv[optind - 1]);
 			return SS_EXIT_USAGE;
@@ -527,6 +553,8 @@ main(int argc, char **argv)
 	}
 	co.filter = filter;
 
+	if (nthreads == 0)
+		nthreads = default_threads();
 	if (ss_signals_init() != 0) {
 		errmsg("cannot set up signal handling: %s", strerror(errno));
 		free(filter);
@@ -574,6 +602,7 @@ main(int argc, char **argv)
 	memset(&loop, 0, sizeof(loop));
 	loop.cap = cap;
 	loop.eng = eng;
+	loop.threads = nthreads;
 	loop.speed = speed;
 	loop.key_fd = -1;
 	loop.on_batch = on_batch;

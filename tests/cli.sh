@@ -291,6 +291,91 @@ else
 	note "python3 not found: truncated and crafted capture cases skipped"
 fi
 
+# ---------------------------------------------------------------- threads
+# Reading a file with a reader thread (--threads 2) must give exactly what
+# one thread gives, in every format, on every test capture and on one
+# large enough to fill the reader's ring many times over.
+check "--threads 3" 2 one -- "$SYNSCOPE" --threads 3 -r "$mixed"
+threadcaps=
+if $have_py; then
+	python3 - "$tmp/many.pcap" <<'EOF'
+import struct, sys
+out = open(sys.argv[1], 'wb')
+out.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
+def csum(b):
+    s = sum(struct.unpack('>%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def frame(t, src, dst, sp, dp, seq, ack, flags, data=b''):
+    tcp = struct.pack('>HHIIBBHHH', sp, dp, seq & 0xffffffff,
+                      ack & 0xffffffff, 5 << 4, flags, 65535, 0, 0) + data
+    ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 1, 0x4000,
+                     64, 6, 0, src, dst)
+    ip = ip[:10] + struct.pack('>H', csum(ip)) + ip[12:]
+    f = b'\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00' + ip + tcp
+    us = int(round(t * 1e6))
+    out.write(struct.pack('<IIII', us // 1000000, us % 1000000,
+                          len(f), len(f)) + f)
+t = 1000.0
+for i in range(3000):
+    c = bytes([10, 1, i >> 8, i & 255])
+    s = bytes([10, 2, 0, 1])
+    sp, isn, jsn = 20000 + i % 40000, i * 7919, i * 104729
+    frame(t, c, s, sp, 80, isn, 0, 0x02); t += 0.0001
+    frame(t, s, c, 80, sp, jsn, isn + 1, 0x12); t += 0.0001
+    frame(t, c, s, sp, 80, isn + 1, jsn + 1, 0x10); t += 0.0001
+    frame(t, c, s, sp, 80, isn + 1, jsn + 1, 0x18, b'x' * 10); t += 0.0001
+    if i % 3 == 0:
+        frame(t, s, c, 80, sp, jsn + 1, isn + 11, 0x14); t += 0.0001
+        continue
+    frame(t, s, c, 80, sp, jsn + 1, isn + 11, 0x11); t += 0.0001
+    frame(t, c, s, sp, 80, isn + 11, jsn + 2, 0x11); t += 0.0001
+    frame(t, s, c, 80, sp, jsn + 2, isn + 12, 0x10); t += 0.0001
+EOF
+	threadcaps="$tmp/many.pcap"
+else
+	note "python3 not found: the large --threads capture is skipped"
+fi
+for f in $threadcaps "$PCAP"/*.pcap "$PCAP"/*.pcapng \
+    "$top_srcdir"/captures/*.pcap; do
+	b=$(basename "$f")
+	for fmt in events json conn zeek; do
+		"$SYNSCOPE" --threads 1 -r "$f" -o "$fmt" >"$tmp/t1.out" \
+		    2>"$tmp/t1.err"
+		r1=$?
+		"$SYNSCOPE" --threads 2 -r "$f" -o "$fmt" >"$tmp/t2.out" \
+		    2>"$tmp/t2.err"
+		r2=$?
+		ncase=$((ncase + 1))
+		[ "$r1" = "$r2" ] || fail "--threads 1/2 -r $b -o $fmt: exit" \
+		    "statuses $r1 and $r2"
+		cmp -s "$tmp/t1.out" "$tmp/t2.out" && cmp -s "$tmp/t1.err" \
+		    "$tmp/t2.err" || fail "--threads 2 -r $b -o $fmt differs" \
+		    "from --threads 1"
+		if crashed "$tmp/t2.err"; then
+			fail "--threads 2 -r $b -o $fmt: crash report"
+		fi
+	done
+done
+if [ -n "$threadcaps" ]; then
+	for t in 1 2; do
+		check "--threads $t -c 5000" 0 none -- \
+		    "$SYNSCOPE" --threads "$t" -r "$tmp/many.pcap" -c 5000 -o json
+		got=$(stats_field "$tmp/out" packets)
+		[ "$got" = 5000 ] || fail "--threads $t -c 5000: stats" \
+		    "packets='$got'"
+		# 19 packets per 3 connections: 263 x 3 + the 790th's first 3
+		got=$(stats_field "$tmp/out" tcp_flows)
+		[ "$got" = 790 ] || fail "--threads $t -c 5000: tcp_flows=" \
+		    "'$got', expected 790"
+	done
+	# a closed pipe ends the reader thread too, at once and quietly
+	check "--threads 2, output closed" 0 none -- sh -c \
+	    '"$1" --threads 2 -r "$2" -o json | head -1 >/dev/null' sh \
+	    "$SYNSCOPE" "$tmp/many.pcap"
+fi
+
 # ---------------------------------------------------------------- reading
 # -r - must give exactly what -r FILE gives, in every format.
 for fmt in events json conn zeek; do

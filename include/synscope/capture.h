@@ -74,6 +74,8 @@ struct ss_loop {
 	void		*ctx;
 	bool		 stop;		/* set by hooks to end the loop */
 	bool		 batch;		/* reading a file in batches (pipelined) */
+	int		 threads;	/* 2: read and decode a file in a
+					   thread of its own when batching */
 	bool		 eof;		/* input is finished */
 	/* status after the run */
 	int		 status;	/* enum ss_exit */

@@ -138,6 +138,19 @@ void		 ss_engine_push(struct ss_engine *, int linktype,
 /* Process every frame still in the pipeline. */
 void		 ss_engine_drain(struct ss_engine *);
 
+/*
+ * The two halves of ss_engine_frame, for a reader thread: decoding a
+ * frame into a slot reads nothing of the engine that changes while it
+ * runs (only the flow hash's key), so it may run in another thread while
+ * the engine processes earlier slots.  The slot keeps no pointer into the
+ * frame.  Processing a run of slots prefetches the flows of the next ones.
+ */
+void		 ss_engine_decode_slot(const struct ss_engine *,
+		    struct ss_pipe_slot *, int linktype, uint64_t ts_ns,
+		    const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+void		 ss_engine_process_slots(struct ss_engine *,
+		    struct ss_pipe_slot *, size_t n);
+
 /* Advance the packet clock without a frame (expires timers). */
 void		 ss_engine_advance(struct ss_engine *, uint64_t now_ns);
 
