@@ -102,15 +102,17 @@ wbuf_cstr(struct ss_wbuf *w)
 	return w->buf;
 }
 
+/* "00".."99": decimal digits two at a time. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
 /* Append an unsigned decimal, two digits at a time. */
 void
 wbuf_u64(struct ss_wbuf *w, uint64_t v)
 {
-	static const char pairs[] =
-	    "00010203040506070809101112131415161718192021222324"
-	    "25262728293031323334353637383940414243444546474849"
-	    "50515253545556575859606162636465666768697071727374"
-	    "75767778798081828384858687888990919293949596979899";
 	char tmp[24];
 	size_t i = sizeof(tmp);
 
@@ -118,12 +120,12 @@ wbuf_u64(struct ss_wbuf *w, uint64_t v)
 		unsigned d = (unsigned)(v % 100) * 2;
 
 		v /= 100;
-		tmp[--i] = pairs[d + 1];
-		tmp[--i] = pairs[d];
+		tmp[--i] = digit_pairs[d + 1];
+		tmp[--i] = digit_pairs[d];
 	}
 	if (v >= 10) {
-		tmp[--i] = pairs[v * 2 + 1];
-		tmp[--i] = pairs[v * 2];
+		tmp[--i] = digit_pairs[v * 2 + 1];
+		tmp[--i] = digit_pairs[v * 2];
 	} else
 		tmp[--i] = (char)('0' + v);
 	wbuf_mem(w, tmp + i, sizeof(tmp) - i);
@@ -174,27 +176,22 @@ wbuf_printf(struct ss_wbuf *w, const char *fmt, ...)
 	w->len += (size_t)n;
 }
 
-/* Append v as exactly six digits. */
-static void
-wbuf_6digits(struct ss_wbuf *w, uint32_t v)
-{
-	char tmp[6];
-	int i;
-
-	for (i = 5; i >= 0; i--) {
-		tmp[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	wbuf_mem(w, tmp, 6);
-}
-
 /* Seconds.microseconds of a packet time. */
 void
 wbuf_ts(struct ss_wbuf *w, uint64_t ns)
 {
+	uint32_t us = (uint32_t)((ns % 1000000000ULL) / 1000);
+	char *p;
+
 	wbuf_u64(w, ns / 1000000000ULL);
-	wbuf_char(w, '.');
-	wbuf_6digits(w, (uint32_t)((ns % 1000000000ULL) / 1000));
+	if (w->len + 7 > w->cap && !wbuf_reserve(w, 7))
+		return;
+	p = w->buf + w->len;
+	p[0] = '.';
+	memcpy(p + 1, digit_pairs + (us / 10000) * 2, 2);
+	memcpy(p + 3, digit_pairs + (us / 100 % 100) * 2, 2);
+	memcpy(p + 5, digit_pairs + (us % 100) * 2, 2);
+	w->len += 7;
 }
 
 /* A duration in seconds with six decimals. */
@@ -222,11 +219,27 @@ wbuf_addr(struct ss_wbuf *w, int family, const struct ss_addr *a)
 	int i;
 
 	if (family != 6) {
+		char *p;
+
+		if (w->len + 15 > w->cap && !wbuf_reserve(w, 15))
+			return;
+		p = w->buf + w->len;
 		for (i = 0; i < 4; i++) {
+			unsigned o = a->a[i];
+
 			if (i > 0)
-				wbuf_char(w, '.');
-			wbuf_u64(w, a->a[i]);
+				*p++ = '.';
+			if (o >= 100) {
+				*p++ = (char)('0' + o / 100);
+				memcpy(p, digit_pairs + (o % 100) * 2, 2);
+				p += 2;
+			} else if (o >= 10) {
+				memcpy(p, digit_pairs + o * 2, 2);
+				p += 2;
+			} else
+				*p++ = (char)('0' + o);
 		}
+		w->len = (size_t)(p - w->buf);
 		return;
 	}
 	wbuf_str(w, ss_addr_str(family, a, tmp, sizeof(tmp)));

@@ -61,20 +61,20 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 	ss_flow_uid(f, uid);
 	jw_begin(&j, c->w);
 	jw_secs(&j, "ts", f->first_ns);
-	jw_str(&j, "uid", uid);
+	jw_lit(&j, "uid", uid);
 	jw_addr(&j, "id.orig_h", f->key.family, ss_flow_addr(f, 0));
 	jw_u64(&j, "id.orig_p", ss_flow_port(f, 0));
 	jw_addr(&j, "id.resp_h", f->key.family, ss_flow_addr(f, 1));
 	jw_u64(&j, "id.resp_p", ss_flow_port(f, 1));
-	jw_str(&j, "proto", ss_proto_name(f->key.proto));
+	jw_lit(&j, "proto", ss_proto_name(f->key.proto));
 	if (has_duration(f)) {
 		jw_secs(&j, "duration", ss_zeek_duration(f));
 		jw_u64(&j, "orig_bytes", ss_zeek_bytes(f, 0));
 		jw_u64(&j, "resp_bytes", ss_zeek_bytes(f, 1));
 	}
-	jw_str(&j, "conn_state", ss_zeek_conn_state(f));
+	jw_lit(&j, "conn_state", ss_zeek_conn_state(f));
 	if (ss_zeek_history(f)[0] != '\0')
-		jw_str(&j, "history", ss_zeek_history(f));
+		jw_lit(&j, "history", ss_zeek_history(f));
 	jw_u64(&j, "orig_pkts", f->d[0].pkts);
 	jw_u64(&j, "orig_ip_bytes", f->d[0].ip_bytes);
 	jw_u64(&j, "resp_pkts", f->d[1].pkts);
@@ -83,13 +83,13 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct ss_tcp_conn *t = &f->u.tcp;
 
-		jw_str(&j, "orig_state", ss_tcp_state_name(t->dir[0].state));
-		jw_str(&j, "resp_state", ss_tcp_state_name(t->dir[1].state));
+		jw_lit(&j, "orig_state", ss_tcp_state_name(t->dir[0].state));
+		jw_lit(&j, "resp_state", ss_tcp_state_name(t->dir[1].state));
 		jw_bool(&j, "inferred", t->dir[0].inferred || t->dir[1].inferred);
 		jw_arr_begin(&j, "anomalies");
 		for (i = 0; i < SS_AN_WORDS; i++)
 			if (t->anomalies & (1u << i))
-				jw_str(&j, NULL, ss_anomaly_name((enum ss_anomaly)i));
+				jw_lit(&j, NULL, ss_anomaly_name((enum ss_anomaly)i));
 		jw_arr_end(&j);
 		jw_obj_begin(&j, "anomaly_counts");
 		for (i = 0; i < SS_AN_WORDS; i++)
@@ -101,8 +101,8 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 			jw_u64(&j, "duplicate_frames", t->dup_frames);
 		conn_json_timing(&j, f);
 	} else
-		jw_str(&j, "state", ss_udp_state_name(f->u.udp.state));
-	jw_str(&j, "end", ss_flow_end_name(f->end));
+		jw_lit(&j, "state", ss_udp_state_name(f->u.udp.state));
+	jw_lit(&j, "end", ss_flow_end_name(f->end));
 	jw_end(&j);
 }
 

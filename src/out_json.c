@@ -113,7 +113,7 @@ ss_write_stats_json(struct ss_wbuf *w, const struct ss_stats *st)
 	int i;
 
 	jw_begin(&j, w);
-	jw_str(&j, "type", "stats");
+	jw_lit(&j, "type", "stats");
 	jw_u64(&j, "packets", st->packets);
 	jw_u64(&j, "tcp", st->tcp);
 	jw_u64(&j, "udp", st->udp);
@@ -157,9 +157,9 @@ js_flow_id(struct ss_jsonw *j, const struct ss_flow *f)
 	char uid[20];
 
 	ss_flow_uid(f, uid);
-	jw_str(j, "proto", ss_proto_name(f->key.proto));
+	jw_lit(j, "proto", ss_proto_name(f->key.proto));
 	jw_u64(j, "stream", f->id);
-	jw_str(j, "uid", uid);
+	jw_lit(j, "uid", uid);
 	jw_addr(j, "id.orig_h", f->key.family, ss_flow_addr(f, 0));
 	jw_u64(j, "id.orig_p", ss_flow_port(f, 0));
 	jw_addr(j, "id.resp_h", f->key.family, ss_flow_addr(f, 1));
@@ -174,9 +174,9 @@ js_packet(struct ss_jsonw *j, const struct ss_packet *p,
 	char fl[16];
 
 	jw_obj_begin(j, "packet");
-	jw_str(j, "from", side == 0 ? "orig" : "resp");
+	jw_lit(j, "from", side == 0 ? "orig" : "resp");
 	if (p->proto == IPPROTO_TCP) {
-		jw_str(j, "flags", ss_tcp_flags_str(p->flags, fl, sizeof(fl)));
+		jw_lit(j, "flags", ss_tcp_flags_str(p->flags, fl, sizeof(fl)));
 		jw_u64(j, "seq", ss_tcp_rel_known(f, side) ?
 		    ss_tcp_rel(f, side, p->seq) : p->seq);
 		if (p->flags & SS_TH_ACK)
@@ -209,25 +209,25 @@ js_event(struct js_ctx *c, const struct ss_event *ev)
 	struct ss_jsonw j;
 
 	jw_begin(&j, c->w);
-	jw_str(&j, "type", ev->type < SS_EV_COUNT ? names[ev->type] : "?");
+	jw_lit(&j, "type", ev->type < SS_EV_COUNT ? names[ev->type] : "?");
 	jw_secs(&j, "ts", ev->ts_ns);
 	js_flow_id(&j, f);
 	switch (ev->type) {
 	case SS_EV_STATE:
-		jw_str(&j, "endpoint", ev->side == 0 ? "orig" : "resp");
-		jw_str(&j, "role", ss_role_name(f, ev->side));
-		jw_str(&j, "old", ss_tcp_state_name(ev->old_state));
-		jw_str(&j, "new", ss_tcp_state_name(ev->new_state));
+		jw_lit(&j, "endpoint", ev->side == 0 ? "orig" : "resp");
+		jw_lit(&j, "role", ss_role_name(f, ev->side));
+		jw_lit(&j, "old", ss_tcp_state_name(ev->old_state));
+		jw_lit(&j, "new", ss_tcp_state_name(ev->new_state));
 		jw_str(&j, "rule", ss_tcp_rule_text(ev->rule));
 		if (ss_tcp_rule_rfc(ev->rule)[0] != '\0')
 			jw_str(&j, "rfc", ss_tcp_rule_rfc(ev->rule));
 		break;
 	case SS_EV_ANOMALY:
-		jw_str(&j, "endpoint", ev->side == 0 ? "orig" : "resp");
-		jw_str(&j, "anomaly", ss_anomaly_name(ev->anomaly));
+		jw_lit(&j, "endpoint", ev->side == 0 ? "orig" : "resp");
+		jw_lit(&j, "anomaly", ss_anomaly_name(ev->anomaly));
 		break;
 	case SS_EV_FLOW_END:
-		jw_str(&j, "reason", ss_flow_end_name(f->end));
+		jw_lit(&j, "reason", ss_flow_end_name(f->end));
 		jw_secs(&j, "duration", f->last_ns - f->first_ns);
 		jw_u64(&j, "orig_pkts", f->d[0].pkts);
 		jw_u64(&j, "resp_pkts", f->d[1].pkts);
@@ -235,7 +235,7 @@ js_event(struct js_ctx *c, const struct ss_event *ev)
 		jw_u64(&j, "resp_bytes", f->d[1].bytes);
 		break;
 	case SS_EV_ICMP_ERROR:
-		jw_str(&j, "about", ev->side == 0 ? "orig" : "resp");
+		jw_lit(&j, "about", ev->side == 0 ? "orig" : "resp");
 		if (ev->pkt != NULL) {
 			jw_addr(&j, "icmp_from", ev->pkt->family,
 			    &ev->pkt->src);

@@ -117,6 +117,61 @@ START_TEST(test_json_writer)
 }
 END_TEST
 
+/* Every digit-count branch of the IPv4 and time writers. */
+START_TEST(test_digit_branches)
+{
+	struct ss_addr a;
+	static const char *const v4[] = {
+		"0.0.0.0", "9.10.99.100", "255.255.255.255", "1.20.200.2",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+		wbuf_reset(&w);
+		memset(&a, 0, sizeof(a));
+		inet_pton(AF_INET, v4[i], a.a);
+		wbuf_addr(&w, 4, &a);
+		ck_assert_str_eq(wbuf_cstr(&w), v4[i]);
+	}
+	wbuf_reset(&w);
+	wbuf_ts(&w, 5000009000ULL);
+	wbuf_char(&w, ' ');
+	wbuf_ts(&w, 5090900999ULL);
+	wbuf_char(&w, ' ');
+	wbuf_ts(&w, 999999999ULL);
+	ck_assert_str_eq(wbuf_cstr(&w), "5.000009 5.090900 0.999999");
+}
+END_TEST
+
+/* Our own text goes out as it is; a buffer of 1 byte grows for it. */
+START_TEST(test_json_writer_lit)
+{
+	struct ss_wbuf small;
+	struct ss_jsonw j;
+
+	ck_assert_int_eq(wbuf_init(&small, -1, 1), 0);
+	jw_begin(&j, &small);
+	jw_lit(&j, "conn_state", "SF");
+	jw_lit(&j, "history", "ShADadFf");
+	jw_arr_begin(&j, "anomalies");
+	jw_lit(&j, NULL, "dup_ack");
+	jw_lit(&j, NULL, "retransmission");
+	jw_arr_end(&j);
+	jw_obj_begin(&j, "anomaly_counts");
+	jw_u64(&j, "dup_ack", 12);
+	jw_obj_end(&j);
+	jw_bool(&j, "inferred", false);
+	jw_null(&j, "x");
+	jw_lit(&j, "empty", "");
+	jw_end(&j);
+	ck_assert_str_eq(wbuf_cstr(&small), "{\"conn_state\":\"SF\","
+	    "\"history\":\"ShADadFf\",\"anomalies\":[\"dup_ack\","
+	    "\"retransmission\"],\"anomaly_counts\":{\"dup_ack\":12},"
+	    "\"inferred\":false,\"x\":null,\"empty\":\"\"}\n");
+	wbuf_free(&small);
+}
+END_TEST
+
 Suite *
 make_fmt_suite(void)
 {
@@ -126,6 +181,8 @@ make_fmt_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_digit_branches);
+	tcase_add_test(tc, test_json_writer_lit);
 	tcase_add_test(tc, test_text_escaping);
 	tcase_add_test(tc, test_json_escaping);
 	tcase_add_test(tc, test_tcp_flags);

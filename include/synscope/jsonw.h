@@ -1,6 +1,10 @@
 /*
  * jsonw.h - a small streaming JSON writer (one object per line) that
  * handles commas, nesting and escaping.
+ *
+ * Everything is inline: keys are the program's own string literals, so
+ * their lengths fold to constants and a member's comma, quotes, key and
+ * colon go out in one room check and one copy.
  */
 #ifndef SYNSCOPE_JSONW_H
 #define SYNSCOPE_JSONW_H
@@ -8,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "synscope/fmt.h"
 
@@ -19,26 +24,177 @@ struct ss_jsonw {
 	bool		 first[JW_MAX_DEPTH];
 };
 
+/* Comma and key before a member (key NULL inside an array). */
+static inline void
+jw_member(struct ss_jsonw *j, const char *key)
+{
+	struct ss_wbuf *w = j->w;
+	size_t n = key != NULL ? strlen(key) : 0;
+	char *p;
+
+	if (w->len + n + 4 > w->cap && !wbuf_reserve(w, n + 4))
+		return;
+	p = w->buf + w->len;
+	if (!j->first[j->depth])
+		*p++ = ',';
+	j->first[j->depth] = false;
+	if (key != NULL) {
+		*p++ = '"';
+		memcpy(p, key, n);
+		p += n;
+		*p++ = '"';
+		*p++ = ':';
+	}
+	w->len = (size_t)(p - w->buf);
+}
+
 /* Start a top-level object. */
-void	jw_begin(struct ss_jsonw *, struct ss_wbuf *);
+static inline void
+jw_begin(struct ss_jsonw *j, struct ss_wbuf *w)
+{
+	j->w = w;
+	j->depth = 0;
+	j->first[0] = true;
+	wbuf_char(w, '{');
+}
+
+/* Close a nested object. */
+static inline void
+jw_obj_end(struct ss_jsonw *j)
+{
+	wbuf_char(j->w, '}');
+	if (j->depth > 0)
+		j->depth--;
+}
+
 /* Close the top-level object and end the line. */
-void	jw_end(struct ss_jsonw *);
+static inline void
+jw_end(struct ss_jsonw *j)
+{
+	while (j->depth > 0)
+		jw_obj_end(j);
+	wbuf_char(j->w, '}');
+	wbuf_eol(j->w);
+}
 
-/* Members of the current object (key NULL inside an array). */
-void	jw_str(struct ss_jsonw *, const char *key, const char *val);
-void	jw_strn(struct ss_jsonw *, const char *key, const char *, size_t);
-void	jw_u64(struct ss_jsonw *, const char *key, uint64_t);
-void	jw_i64(struct ss_jsonw *, const char *key, int64_t);
-void	jw_bool(struct ss_jsonw *, const char *key, bool);
-void	jw_null(struct ss_jsonw *, const char *key);
-/* Seconds with six decimals, from nanoseconds. */
-void	jw_secs(struct ss_jsonw *, const char *key, uint64_t ns);
-void	jw_addr(struct ss_jsonw *, const char *key, int family,
-	    const struct ss_addr *);
+/* A string member of n bytes, escaped (for text that is not our own). */
+static inline void
+jw_strn(struct ss_jsonw *j, const char *key, const char *val, size_t n)
+{
+	jw_member(j, key);
+	wbuf_json_str(j->w, val, n);
+}
 
-void	jw_obj_begin(struct ss_jsonw *, const char *key);
-void	jw_obj_end(struct ss_jsonw *);
-void	jw_arr_begin(struct ss_jsonw *, const char *key);
-void	jw_arr_end(struct ss_jsonw *);
+/* A string member, escaped. */
+static inline void
+jw_str(struct ss_jsonw *j, const char *key, const char *val)
+{
+	jw_strn(j, key, val, strlen(val));
+}
+
+/*
+ * A string member whose value is the program's own text: names from its
+ * tables, uids, history letters; printable ASCII without quotes or
+ * backslashes, so it is copied as it is.  Never for bytes from a packet.
+ */
+static inline void
+jw_lit(struct ss_jsonw *j, const char *key, const char *val)
+{
+	size_t n = strlen(val);
+	struct ss_wbuf *w = j->w;
+
+	jw_member(j, key);
+	if (w->len + n + 2 > w->cap && !wbuf_reserve(w, n + 2))
+		return;
+	w->buf[w->len] = '"';
+	memcpy(w->buf + w->len + 1, val, n);
+	w->buf[w->len + n + 1] = '"';
+	w->len += n + 2;
+}
+
+/* An unsigned integer member. */
+static inline void
+jw_u64(struct ss_jsonw *j, const char *key, uint64_t v)
+{
+	jw_member(j, key);
+	wbuf_u64(j->w, v);
+}
+
+/* A signed integer member. */
+static inline void
+jw_i64(struct ss_jsonw *j, const char *key, int64_t v)
+{
+	jw_member(j, key);
+	wbuf_i64(j->w, v);
+}
+
+/* A boolean member. */
+static inline void
+jw_bool(struct ss_jsonw *j, const char *key, bool v)
+{
+	jw_member(j, key);
+	if (v)
+		wbuf_mem(j->w, "true", 4);
+	else
+		wbuf_mem(j->w, "false", 5);
+}
+
+/* A null member. */
+static inline void
+jw_null(struct ss_jsonw *j, const char *key)
+{
+	jw_member(j, key);
+	wbuf_mem(j->w, "null", 4);
+}
+
+/* A time or duration in seconds with six decimals, from nanoseconds. */
+static inline void
+jw_secs(struct ss_jsonw *j, const char *key, uint64_t ns)
+{
+	jw_member(j, key);
+	wbuf_ts(j->w, ns);
+}
+
+/* An address as a string. */
+static inline void
+jw_addr(struct ss_jsonw *j, const char *key, int family,
+    const struct ss_addr *a)
+{
+	jw_member(j, key);
+	wbuf_char(j->w, '"');
+	wbuf_addr(j->w, family, a);
+	wbuf_char(j->w, '"');
+}
+
+/* Open a nested object. */
+static inline void
+jw_obj_begin(struct ss_jsonw *j, const char *key)
+{
+	jw_member(j, key);
+	wbuf_char(j->w, '{');
+	if (j->depth + 1 < JW_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+/* Open a nested array. */
+static inline void
+jw_arr_begin(struct ss_jsonw *j, const char *key)
+{
+	jw_member(j, key);
+	wbuf_char(j->w, '[');
+	if (j->depth + 1 < JW_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+/* Close a nested array. */
+static inline void
+jw_arr_end(struct ss_jsonw *j)
+{
+	wbuf_char(j->w, ']');
+	if (j->depth > 0)
+		j->depth--;
+}
 
 #endif
