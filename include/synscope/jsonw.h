@@ -18,6 +18,9 @@
 
 #define JW_MAX_DEPTH 8
 
+/* Inlined at every call, so that a literal key's strlen() folds. */
+#define JW_INLINE static inline __attribute__((always_inline))
+
 struct ss_jsonw {
 	struct ss_wbuf	*w;
 	int		 depth;
@@ -25,7 +28,7 @@ struct ss_jsonw {
 };
 
 /* Comma and key before a member (key NULL inside an array). */
-static inline void
+JW_INLINE void
 jw_member(struct ss_jsonw *j, const char *key)
 {
 	struct ss_wbuf *w = j->w;
@@ -49,7 +52,7 @@ jw_member(struct ss_jsonw *j, const char *key)
 }
 
 /* Start a top-level object. */
-static inline void
+JW_INLINE void
 jw_begin(struct ss_jsonw *j, struct ss_wbuf *w)
 {
 	j->w = w;
@@ -59,7 +62,7 @@ jw_begin(struct ss_jsonw *j, struct ss_wbuf *w)
 }
 
 /* Close a nested object. */
-static inline void
+JW_INLINE void
 jw_obj_end(struct ss_jsonw *j)
 {
 	wbuf_char(j->w, '}');
@@ -68,7 +71,7 @@ jw_obj_end(struct ss_jsonw *j)
 }
 
 /* Close the top-level object and end the line. */
-static inline void
+JW_INLINE void
 jw_end(struct ss_jsonw *j)
 {
 	while (j->depth > 0)
@@ -78,7 +81,7 @@ jw_end(struct ss_jsonw *j)
 }
 
 /* A string member of n bytes, escaped (for text that is not our own). */
-static inline void
+JW_INLINE void
 jw_strn(struct ss_jsonw *j, const char *key, const char *val, size_t n)
 {
 	jw_member(j, key);
@@ -86,7 +89,7 @@ jw_strn(struct ss_jsonw *j, const char *key, const char *val, size_t n)
 }
 
 /* A string member, escaped. */
-static inline void
+JW_INLINE void
 jw_str(struct ss_jsonw *j, const char *key, const char *val)
 {
 	jw_strn(j, key, val, strlen(val));
@@ -97,7 +100,7 @@ jw_str(struct ss_jsonw *j, const char *key, const char *val)
  * tables, uids, history letters; printable ASCII without quotes or
  * backslashes, so it is copied as it is.  Never for bytes from a packet.
  */
-static inline void
+JW_INLINE void
 jw_lit(struct ss_jsonw *j, const char *key, const char *val)
 {
 	size_t n = strlen(val);
@@ -113,7 +116,7 @@ jw_lit(struct ss_jsonw *j, const char *key, const char *val)
 }
 
 /* An unsigned integer member. */
-static inline void
+JW_INLINE void
 jw_u64(struct ss_jsonw *j, const char *key, uint64_t v)
 {
 	jw_member(j, key);
@@ -121,7 +124,7 @@ jw_u64(struct ss_jsonw *j, const char *key, uint64_t v)
 }
 
 /* A signed integer member. */
-static inline void
+JW_INLINE void
 jw_i64(struct ss_jsonw *j, const char *key, int64_t v)
 {
 	jw_member(j, key);
@@ -129,7 +132,7 @@ jw_i64(struct ss_jsonw *j, const char *key, int64_t v)
 }
 
 /* A boolean member. */
-static inline void
+JW_INLINE void
 jw_bool(struct ss_jsonw *j, const char *key, bool v)
 {
 	jw_member(j, key);
@@ -140,7 +143,7 @@ jw_bool(struct ss_jsonw *j, const char *key, bool v)
 }
 
 /* A null member. */
-static inline void
+JW_INLINE void
 jw_null(struct ss_jsonw *j, const char *key)
 {
 	jw_member(j, key);
@@ -148,7 +151,7 @@ jw_null(struct ss_jsonw *j, const char *key)
 }
 
 /* A time or duration in seconds with six decimals, from nanoseconds. */
-static inline void
+JW_INLINE void
 jw_secs(struct ss_jsonw *j, const char *key, uint64_t ns)
 {
 	jw_member(j, key);
@@ -156,7 +159,7 @@ jw_secs(struct ss_jsonw *j, const char *key, uint64_t ns)
 }
 
 /* An address as a string. */
-static inline void
+JW_INLINE void
 jw_addr(struct ss_jsonw *j, const char *key, int family,
     const struct ss_addr *a)
 {
@@ -167,7 +170,7 @@ jw_addr(struct ss_jsonw *j, const char *key, int family,
 }
 
 /* Open a nested object. */
-static inline void
+JW_INLINE void
 jw_obj_begin(struct ss_jsonw *j, const char *key)
 {
 	jw_member(j, key);
@@ -178,7 +181,7 @@ jw_obj_begin(struct ss_jsonw *j, const char *key)
 }
 
 /* Open a nested array. */
-static inline void
+JW_INLINE void
 jw_arr_begin(struct ss_jsonw *j, const char *key)
 {
 	jw_member(j, key);
@@ -189,7 +192,7 @@ jw_arr_begin(struct ss_jsonw *j, const char *key)
 }
 
 /* Close a nested array. */
-static inline void
+JW_INLINE void
 jw_arr_end(struct ss_jsonw *j)
 {
 	wbuf_char(j->w, ']');
