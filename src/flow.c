@@ -362,28 +362,37 @@ ss_flow_remove(struct ss_flow_table *ft, struct ss_flow *f,
 	ft->count--;
 }
 
-/* Evict one flow to make room: half-open, closed, then the oldest. */
+/*
+ * Evict one flow to make room.  Closed and TIME-WAIT connections go
+ * first, oldest first: their story is complete.  Half-open ones go next,
+ * but only while they hold at least 1/16 of the table: that many
+ * unanswered SYNs is a flood, and its oldest SYN goes.  Fewer are
+ * handshakes in flight; then the least recently seen flow of any class
+ * goes, so that a table full of established connections does not evict
+ * every new connection attempt before its SYN-ACK arrives.
+ */
 static void
 evict_one(struct ss_flow_table *ft)
 {
-	static const uint8_t first[] = {
-		SS_FC_TCP_HALFOPEN, SS_FC_TCP_CLOSED, SS_FC_TCP_TIMEWAIT
-	};
+	static const uint8_t done[] = { SS_FC_TCP_CLOSED, SS_FC_TCP_TIMEWAIT };
 	struct ss_flow *f, *best = NULL;
-	size_t i;
+	size_t i, flood = ft->cfg.max_flows / 16;
 
-	for (i = 0; i < sizeof(first); i++) {
-		if (ft->lru[first[i]].tail != SS_NIL) {
-			best = slot(ft, ft->lru[first[i]].tail);
-			break;
+	for (i = 0; best == NULL && i < sizeof(done); i++)
+		if (ft->lru[done[i]].tail != SS_NIL)
+			best = slot(ft, ft->lru[done[i]].tail);
+	if (best == NULL && ft->lru[SS_FC_TCP_HALFOPEN].tail != SS_NIL &&
+	    ft->lru[SS_FC_TCP_HALFOPEN].count >= (flood > 0 ? flood : 1))
+		best = slot(ft, ft->lru[SS_FC_TCP_HALFOPEN].tail);
+	if (best == NULL) {
+		/* the least recently seen: the oldest of the classes' tails */
+		for (i = 0; i < SS_FC_COUNT; i++) {
+			if (ft->lru[i].tail == SS_NIL)
+				continue;
+			f = slot(ft, ft->lru[i].tail);
+			if (best == NULL || f->last_ns < best->last_ns)
+				best = f;
 		}
-	}
-	for (i = 0; best == NULL && i < SS_FC_COUNT; i++) {
-		if (ft->lru[i].tail == SS_NIL)
-			continue;
-		f = slot(ft, ft->lru[i].tail);
-		if (best == NULL || f->last_ns < best->last_ns)
-			best = f;
 	}
 	if (best != NULL) {
 		ft->evictions++;

@@ -216,15 +216,48 @@ START_TEST(test_eviction_at_limit)
 	ck_assert_uint_eq(ss_flow_evictions(ft), 1);
 	ck_assert_int_eq(e.last_end, SS_END_EVICTED);
 	ck_assert_uint_eq(e.last_id, 50);
-	/* 60 more: the 49 left half-open go first, then the oldest open */
+	/*
+	 * 60 more: half-open flows go first while they hold 1/16 of the
+	 * table (6 of 100): 44 more; the 5 left are taken for handshakes in
+	 * flight, and the 16 least recently seen open flows go instead.
+	 */
 	for (i = 101; i < 161; i++)
 		ck_assert_ptr_nonnull(mkflow(ft, i, 4 * SEC, SS_FC_TCP_OPEN));
 	ck_assert_uint_eq(ss_flow_count(ft), 100);
 	ck_assert_uint_eq(ss_flow_evictions(ft), 61);
-	ck_assert_uint_eq(ss_flow_class_count(ft, SS_FC_TCP_HALFOPEN), 0);
-	ck_assert_uint_eq(e.last_id, 10);	/* open flows 0..10 evicted */
+	ck_assert_uint_eq(ss_flow_class_count(ft, SS_FC_TCP_HALFOPEN), 5);
+	ck_assert_uint_eq(e.last_id, 15);	/* open flows 0..15 evicted */
 	ck_assert_uint_le(ss_flow_table_memory(ft), 100 * sizeof(struct ss_flow) +
 	    64 * 1024 * sizeof(struct ss_flow));
+	ss_flow_table_free(ft);
+}
+END_TEST
+
+/*
+ * A table full of established connections and one handshake in flight: a
+ * new SYN evicts the least recently seen connection, not the handshake;
+ * closed and TIME-WAIT connections go before anything else.
+ */
+START_TEST(test_eviction_keeps_handshakes)
+{
+	struct ss_flow_table *ft;
+	struct ended e;
+	int i;
+
+	ft = mktable(100, &e);
+	for (i = 0; i < 98; i++)
+		ck_assert_ptr_nonnull(mkflow(ft, i, SEC + (uint64_t)i,
+		    SS_FC_TCP_OPEN));
+	ck_assert_ptr_nonnull(mkflow(ft, 98, 200 * SEC, SS_FC_TCP_HALFOPEN));
+	ck_assert_ptr_nonnull(mkflow(ft, 99, 201 * SEC, SS_FC_TCP_TIMEWAIT));
+	/* the TIME-WAIT connection goes first, young as it is */
+	ck_assert_ptr_nonnull(mkflow(ft, 100, 202 * SEC, SS_FC_TCP_HALFOPEN));
+	ck_assert_uint_eq(e.last_id, 99);
+	/* then the oldest established one, not a handshake in flight */
+	ck_assert_ptr_nonnull(mkflow(ft, 101, 203 * SEC, SS_FC_TCP_HALFOPEN));
+	ck_assert_uint_eq(e.last_id, 0);
+	ck_assert_uint_eq(ss_flow_class_count(ft, SS_FC_TCP_HALFOPEN), 3);
+	ck_assert_uint_eq(ss_flow_evictions(ft), 2);
 	ss_flow_table_free(ft);
 }
 END_TEST
@@ -289,6 +322,7 @@ make_flow_suite(void)
 	tcase_add_test(tc, test_icmp_echo_pairs);
 	tcase_add_test(tc, test_lookup_both_directions);
 	tcase_add_test(tc, test_eviction_at_limit);
+	tcase_add_test(tc, test_eviction_keeps_handshakes);
 	tcase_add_test(tc, test_timeouts);
 	tcase_add_test(tc, test_iter_and_reuse_slots);
 	suite_add_tcase(s, tc);
