@@ -3,7 +3,12 @@
  *
  * Every byte is read through a cursor (cursor.h); nothing is ever cast onto
  * the buffer and nothing past caplen is touched.  The IP view is cut to the
- * IP total length, so Ethernet padding never becomes payload.
+ * IP total length, so Ethernet padding never becomes payload.  A header of
+ * fixed length is checked once (cur_need) and its fields then read with the
+ * unchecked loads ld_be16/ld_be32 from the checked bytes, as tcpdump does
+ * after ND_TCHECK_LEN.  A failed check gives the same outcome and reason
+ * as reading field by field would have (TCP then still keeps the fields
+ * that were captured).
  *
  * Outcomes, as in tcpdump's "truncated" versus "invalid":
  *
@@ -246,6 +251,14 @@ dec_payload(struct ss_cursor *c, struct ss_packet *pkt)
 	pkt->payload = pkt->payload_cap != 0 ? cur_ptr(c) : NULL;
 }
 
+/* Set an IPv4 address from 4 bytes the caller proved captured. */
+static inline void
+dec_addr4(struct ss_addr *a, const uint8_t *q)
+{
+	memcpy(a->a, q, 4);
+	memset(a->a + 4, 0, sizeof a->a - 4);
+}
+
 /*
  * Read an address of n (4 or 16) bytes, the rest zero.  The caller has
  * checked the bytes are there (cur_need); a short read leaves zeros.
@@ -289,10 +302,10 @@ dec_tcp_kind(struct ss_tcp_opts *o, uint8_t kind)
 static int
 dec_tcp_options(struct ss_cursor *oc, struct ss_tcp_opts *o)
 {
+	const uint8_t *q;
 	enum ss_cur_err e;
 	uint8_t kind, len;
-	uint16_t v16 = 0;
-	size_t body, i;
+	size_t body, i, n;
 
 	while (cur_wire_left(oc) != 0) {
 		if (cur_u8(oc, &kind) != SS_CUR_OK)
@@ -311,44 +324,45 @@ dec_tcp_options(struct ss_cursor *oc, struct ss_tcp_opts *o)
 		body = (size_t)len - 2;
 		if ((e = cur_need(oc, body)) != SS_CUR_OK)
 			goto cut;
+		/* The body is captured whole: read it unchecked from q. */
+		q = cur_ptr(oc);
+		oc->off += body;
 		switch (kind) {
 		case 2:		/* MSS */
 			if (len != 4)
 				goto wrong;
-			(void)cur_be16(oc, &o->mss);
+			o->mss = ld_be16(q);
 			o->has |= SS_OPT_MSS;
-			continue;
+			break;
 		case 3:		/* window scale */
 			if (len != 3)
 				goto wrong;
-			(void)cur_u8(oc, &o->wscale);
+			o->wscale = q[0];
 			o->has |= SS_OPT_WSCALE;
-			continue;
+			break;
 		case 4:		/* SACK permitted */
 			if (len != 2)
 				goto wrong;
 			o->has |= SS_OPT_SACKOK;
-			continue;
-		case 5:		/* SACK */
+			break;
+		case 5:		/* SACK: blocks past SS_MAX_SACK are skipped */
 			if (body == 0 || body % 8 != 0)
 				goto wrong;
 			o->has |= SS_OPT_SACK;
-			for (i = 0; i < body / 8; i++) {
-				if (i < SS_MAX_SACK) {
-					(void)cur_be32(oc, &o->sack[i][0]);
-					(void)cur_be32(oc, &o->sack[i][1]);
-					o->nsack = (uint8_t)(i + 1);
-				} else
-					(void)cur_skip(oc, 8);
+			n = body / 8 < SS_MAX_SACK ? body / 8 : SS_MAX_SACK;
+			for (i = 0; i < n; i++) {
+				o->sack[i][0] = ld_be32(q + 8 * i);
+				o->sack[i][1] = ld_be32(q + 8 * i + 4);
 			}
-			continue;
+			o->nsack = (uint8_t)n;
+			break;
 		case 8:		/* timestamps */
 			if (len != 10)
 				goto wrong;
-			(void)cur_be32(oc, &o->ts_val);
-			(void)cur_be32(oc, &o->ts_ecr);
+			o->ts_val = ld_be32(q);
+			o->ts_ecr = ld_be32(q + 4);
 			o->has |= SS_OPT_TS;
-			continue;
+			break;
 		case 19:	/* MD5 signature */
 			o->has |= SS_OPT_MD5;
 			break;
@@ -363,27 +377,20 @@ dec_tcp_options(struct ss_cursor *oc, struct ss_tcp_opts *o)
 			o->tfo_len = (uint8_t)body;
 			break;
 		case 254:	/* experimental; TFO uses magic 0xF989 */
-			if (body >= 2) {
-				(void)cur_be16(oc, &v16);
-				body -= 2;
-				if (v16 == 0xf989) {
-					o->has |= SS_OPT_TFO;
-					o->tfo_len = (uint8_t)body;
-					break;
-				}
-			}
-			o->has |= SS_OPT_UNKNOWN;
+			if (body >= 2 && ld_be16(q) == 0xf989) {
+				o->has |= SS_OPT_TFO;
+				o->tfo_len = (uint8_t)(body - 2);
+			} else
+				o->has |= SS_OPT_UNKNOWN;
 			break;
 		default:
 			o->has |= SS_OPT_UNKNOWN;
 			break;
 		}
-		(void)cur_skip(oc, body);
 		continue;
 	wrong:
-		/* A known kind of the wrong size: skip it, it is framed. */
+		/* A known kind of the wrong size: skipped, it is framed. */
 		o->has |= SS_OPT_BAD;
-		(void)cur_skip(oc, body);
 		continue;
 	cut:
 		if (e == SS_CUR_TRUNCATED)
@@ -395,6 +402,9 @@ dec_tcp_options(struct ss_cursor *oc, struct ss_tcp_opts *o)
 	return (o->has & SS_OPT_BAD ? -1 : 0);
 }
 
+/* Option kinds of the usual NOP, NOP, timestamps block. */
+static const uint8_t tcp_kinds_nnt[3] = { 1, 1, 8 };
+
 /* Decode a TCP header (RFC 9293 section 3.1). */
 static int
 dec_tcp(struct ss_cursor *c, struct ss_packet *pkt, int first_frag)
@@ -402,7 +412,7 @@ dec_tcp(struct ss_cursor *c, struct ss_packet *pkt, int first_frag)
 	struct ss_cursor oc = { .p = NULL };
 	enum ss_cur_err e;
 	size_t seglen = cur_wire_left(c), optlen;
-	uint8_t off = 0, fl = 0;
+	const uint8_t *q;
 
 	pkt->l4_len = (uint32_t)seglen;
 	if ((e = cur_need(c, 20)) != SS_CUR_OK) {
@@ -413,17 +423,18 @@ dec_tcp(struct ss_cursor *c, struct ss_packet *pkt, int first_frag)
 			(void)cur_be32(c, &pkt->ack);
 		return (dec_l4_err(pkt, e, SS_R_TCP_SHORT, first_frag));
 	}
-	(void)cur_be16(c, &pkt->sport);
-	(void)cur_be16(c, &pkt->dport);
-	(void)cur_be32(c, &pkt->seq);
-	(void)cur_be32(c, &pkt->ack);
-	(void)cur_u8(c, &off);
-	(void)cur_u8(c, &fl);
-	(void)cur_be16(c, &pkt->win);
-	(void)cur_skip(c, 2);		/* checksum */
-	(void)cur_be16(c, &pkt->urp);
-	pkt->flags = (uint16_t)(((off & 0x01) << 8) | fl);
-	pkt->thlen = (uint8_t)((off >> 4) * 4);
+	/* The fixed 20 bytes are captured: read them unchecked. */
+	q = cur_ptr(c);
+	c->off += 20;
+	pkt->sport = ld_be16(q);
+	pkt->dport = ld_be16(q + 2);
+	pkt->seq = ld_be32(q + 4);
+	pkt->ack = ld_be32(q + 8);
+	pkt->flags = (uint16_t)(((q[12] & 0x01) << 8) | q[13]);
+	pkt->thlen = (uint8_t)((q[12] >> 4) * 4);
+	pkt->win = ld_be16(q + 14);
+	/* q + 16: checksum */
+	pkt->urp = ld_be16(q + 18);
 
 	if (pkt->thlen < 20)
 		return (dec_fail(pkt, SS_DEC_MALFORMED, SS_R_TCP_DOFF));
@@ -435,7 +446,23 @@ dec_tcp(struct ss_cursor *c, struct ss_packet *pkt, int first_frag)
 	} else
 		optlen = (size_t)pkt->thlen - 20;
 
-	if (optlen != 0) {
+	if (optlen == 12 && cur_left(c) >= 12 &&
+	    ld_be32(cur_ptr(c)) == 0x0101080a) {
+		/*
+		 * NOP, NOP, timestamps (RFC 7323 appendix A), all captured:
+		 * the options of most segments of a connection that agreed
+		 * on timestamps.  Taken at once, as dec_tcp_options() would
+		 * record them; pkt->opt is still zero (one TCP header is
+		 * decoded per frame).
+		 */
+		q = cur_ptr(c);
+		c->off += 12;
+		memcpy(pkt->opt.kinds, tcp_kinds_nnt, sizeof tcp_kinds_nnt);
+		pkt->opt.nopts = sizeof tcp_kinds_nnt;
+		pkt->opt.has = SS_OPT_TS;
+		pkt->opt.ts_val = ld_be32(q + 4);
+		pkt->opt.ts_ecr = ld_be32(q + 8);
+	} else if (optlen != 0) {
 		(void)cur_sub(c, optlen, &oc);
 		if (dec_tcp_options(&oc, &pkt->opt) != 0)
 			dec_note(pkt, SS_R_TCP_OPTIONS);
@@ -768,26 +795,29 @@ dec_ipv4(struct ss_cursor *c, struct ss_packet *pkt)
 {
 	enum ss_cur_err e;
 	size_t start = c->off;
-	uint16_t totlen = 0, frag = 0;
-	uint8_t b = 0, ihl, proto = 0;
+	const uint8_t *q;
+	uint16_t totlen, frag;
+	uint8_t ihl, proto;
 
 	if ((e = cur_need(c, 20)) != SS_CUR_OK)
 		return (dec_err(pkt, e, SS_R_IPV4_SHORT));
-	(void)cur_u8(c, &b);
-	if ((b >> 4) != 4)
+	/* The fixed 20 bytes are captured: read them unchecked. */
+	q = cur_ptr(c);
+	if ((q[0] >> 4) != 4)
 		return (dec_fail(pkt, SS_DEC_MALFORMED, SS_R_IPV4_VERSION));
-	ihl = (uint8_t)((b & 0x0f) * 4);
+	c->off += 20;
+	ihl = (uint8_t)((q[0] & 0x0f) * 4);
 	pkt->family = 4;
 	dec_payload_clear(pkt);
-	(void)cur_u8(c, &pkt->tos);
-	(void)cur_be16(c, &totlen);
-	(void)cur_be16(c, &pkt->ip_id);
-	(void)cur_be16(c, &frag);
-	(void)cur_u8(c, &pkt->ttl);
-	(void)cur_u8(c, &proto);
-	(void)cur_skip(c, 2);		/* checksum */
-	dec_addr(c, &pkt->src, 4);
-	dec_addr(c, &pkt->dst, 4);
+	pkt->tos = q[1];
+	totlen = ld_be16(q + 2);
+	pkt->ip_id = ld_be16(q + 4);
+	frag = ld_be16(q + 6);
+	pkt->ttl = q[8];
+	proto = q[9];
+	/* q + 10: checksum */
+	dec_addr4(&pkt->src, q + 12);
+	dec_addr4(&pkt->dst, q + 16);
 	pkt->frag_offset = (uint16_t)((frag & 0x1fff) * 8);
 	pkt->more_frags = (frag & 0x2000) != 0;
 	pkt->is_fragment = (frag & 0x3fff) != 0;
@@ -851,30 +881,33 @@ dec_ipv6(struct ss_cursor *c, struct ss_packet *pkt)
 {
 	enum ss_cur_err e;
 	size_t start = c->off;
-	uint32_t vtf = 0, plen, jumbo;
-	uint16_t p16 = 0, offlg = 0;
+	const uint8_t *q;
+	uint32_t vtf, plen, jumbo;
+	uint16_t offlg;
 	size_t skip;
-	uint8_t nh = 0, len = 0, this;
+	uint8_t nh, len = 0, this;
 	int n = 0, first_frag = 0;
 
 	if ((e = cur_need(c, 40)) != SS_CUR_OK)
 		return (dec_err(pkt, e, SS_R_IPV6_SHORT));
-	(void)cur_be32(c, &vtf);
+	/* The fixed 40 bytes are captured: read them unchecked. */
+	q = cur_ptr(c);
+	vtf = ld_be32(q);
 	if ((vtf >> 28) != 6)
 		return (dec_fail(pkt, SS_DEC_MALFORMED, SS_R_IPV6_VERSION));
+	c->off += 40;
 	pkt->family = 6;
 	dec_payload_clear(pkt);
 	pkt->tos = (uint8_t)(vtf >> 20);
 	pkt->ip_id = 0;
-	(void)cur_be16(c, &p16);
-	(void)cur_u8(c, &nh);
-	(void)cur_u8(c, &pkt->ttl);
-	dec_addr(c, &pkt->src, 16);
-	dec_addr(c, &pkt->dst, 16);
+	plen = ld_be16(q + 4);
+	nh = q[6];
+	pkt->ttl = q[7];
+	memcpy(pkt->src.a, q + 8, 16);
+	memcpy(pkt->dst.a, q + 24, 16);
 	pkt->frag_offset = 0;
 	pkt->more_frags = 0;
 	pkt->is_fragment = 0;
-	plen = p16;
 
 	if (plen == 0 && nh != PROTO_NONE) {
 		/*
@@ -917,10 +950,11 @@ dec_ipv6(struct ss_cursor *c, struct ss_packet *pkt)
 		if (nh == PROTO_FRAGMENT) {
 			if ((e = cur_need(c, 8)) != SS_CUR_OK)
 				return (dec_err(pkt, e, SS_R_IPV6_EXT_SHORT));
-			(void)cur_u8(c, &nh);
-			(void)cur_skip(c, 1);
-			(void)cur_be16(c, &offlg);
-			(void)cur_skip(c, 4);	/* identification */
+			/* next header, reserved, offset and flags, id */
+			q = cur_ptr(c);
+			c->off += 8;
+			nh = q[0];
+			offlg = ld_be16(q + 2);
 			pkt->frag_offset = offlg & 0xfff8;
 			pkt->more_frags = offlg & 1;
 			pkt->is_fragment = pkt->frag_offset != 0 ||
@@ -1044,8 +1078,9 @@ dec_ethertype(struct ss_cursor *c, struct ss_packet *pkt, uint16_t type)
 			    SS_R_VLAN_DEPTH));
 		if ((e = cur_need(c, 4)) != SS_CUR_OK)
 			return (dec_err(pkt, e, SS_R_VLAN_SHORT));
-		(void)cur_be16(c, &tci);
-		(void)cur_be16(c, &type);
+		tci = ld_be16(cur_ptr(c));
+		type = ld_be16(cur_ptr(c) + 2);
+		c->off += 4;
 		if (pkt->nvlan++ == 0)
 			pkt->vlan = tci & 0x0fff;
 	}
@@ -1069,7 +1104,11 @@ dec_link_ether(struct ss_cursor *c, struct ss_packet *pkt)
 	enum ss_cur_err e;
 	uint16_t type;
 
-	if ((e = cur_skip(c, 12)) != SS_CUR_OK ||
+	if (cur_left(c) >= 14) {
+		/* Both addresses and the type are captured. */
+		type = ld_be16(cur_ptr(c) + 12);
+		c->off += 14;
+	} else if ((e = cur_skip(c, 12)) != SS_CUR_OK ||
 	    (e = cur_be16(c, &type)) != SS_CUR_OK)
 		return (dec_err(pkt, e, SS_R_LINK_SHORT));
 	if (type <= 1500) {

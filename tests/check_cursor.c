@@ -135,6 +135,10 @@ START_TEST(test_values)
 	ck_assert_int_eq(cur_skip(&c, 4), SS_CUR_OK);
 	ck_assert_uint_eq(cur_left(&c), 0);
 	ck_assert_int_eq(cur_u8(&c, &v8), SS_CUR_MALFORMED);
+	/* the unchecked loads read the same values */
+	ck_assert_uint_eq(ld_be16(cur_bytes + 1), 0x0203);
+	ck_assert_uint_eq(ld_be32(cur_bytes + 5), 0x06070809);
+	ck_assert_uint_eq(ld_be32(cur_bytes + 12), 0x0d0e0f10);
 }
 END_TEST
 

@@ -74,6 +74,25 @@ cur_ptr(const struct ss_cursor *c)
 	return c->p + c->off;
 }
 
+/*
+ * Unchecked big-endian loads from q.  Only for the fields of a header whose
+ * whole fixed length was first proved captured with one cur_need() (as
+ * tcpdump's ND_TCHECK_LEN before its unchecked EXTRACT_ macros): one check
+ * per header rather than one per field.
+ */
+static inline uint16_t
+ld_be16(const uint8_t *q)
+{
+	return (uint16_t)((q[0] << 8) | q[1]);
+}
+
+static inline uint32_t
+ld_be32(const uint8_t *q)
+{
+	return ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) |
+	    ((uint32_t)q[2] << 8) | (uint32_t)q[3];
+}
+
 /* Skip n bytes. */
 static inline enum ss_cur_err
 cur_skip(struct ss_cursor *c, size_t n)
