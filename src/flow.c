@@ -142,16 +142,51 @@ ss_flow_table_set_end_cb(struct ss_flow_table *ft, ss_flow_end_fn fn,
 	ft->end_ctx = ctx;
 }
 
-/* Compare (address, port) endpoints: <0, 0, >0. */
-static inline int
-ep_cmp(const struct ss_addr *a, uint16_t ap, const struct ss_addr *b,
+/* Eight bytes as a big-endian number: integer order is memcmp() order. */
+static inline uint64_t
+be64_at(const uint8_t *q)
+{
+	return ((uint64_t)q[0] << 56) | ((uint64_t)q[1] << 48) |
+	    ((uint64_t)q[2] << 40) | ((uint64_t)q[3] << 32) |
+	    ((uint64_t)q[4] << 24) | ((uint64_t)q[5] << 16) |
+	    ((uint64_t)q[6] << 8) | (uint64_t)q[7];
+}
+
+/* Eight bytes as a little-endian number (SipHash's reading of them). */
+static inline uint64_t
+le64_at(const uint8_t *q)
+{
+	return (uint64_t)q[0] | ((uint64_t)q[1] << 8) |
+	    ((uint64_t)q[2] << 16) | ((uint64_t)q[3] << 24) |
+	    ((uint64_t)q[4] << 32) | ((uint64_t)q[5] << 40) |
+	    ((uint64_t)q[6] << 48) | ((uint64_t)q[7] << 56);
+}
+
+/* Four bytes as a little-endian number. */
+static inline uint64_t
+le32_at(const uint8_t *q)
+{
+	return (uint64_t)q[0] | ((uint64_t)q[1] << 8) |
+	    ((uint64_t)q[2] << 16) | ((uint64_t)q[3] << 24);
+}
+
+/*
+ * Is endpoint (a, ap) at or below (b, bp)?  Addresses in memcmp() order,
+ * compared as two big-endian words, then ports.
+ */
+static inline bool
+ep_le(const struct ss_addr *a, uint16_t ap, const struct ss_addr *b,
     uint16_t bp)
 {
-	int c = memcmp(a->a, b->a, sizeof(a->a));
+	uint64_t x = be64_at(a->a), y = be64_at(b->a);
 
-	if (c != 0)
-		return c;
-	return (int)ap - (int)bp;
+	if (x != y)
+		return x < y;
+	x = be64_at(a->a + 8);
+	y = be64_at(b->a + 8);
+	if (x != y)
+		return x < y;
+	return ap <= bp;
 }
 
 /* ICMP type that answers (or is answered by) t; Zeek's "counterpart". */
@@ -217,10 +252,10 @@ ss_flow_key_of(const struct ss_packet *p, struct ss_flow_key *k,
 	default:
 		return false;
 	}
-	memset(k, 0, sizeof(*k));
 	k->proto = p->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : p->proto;
 	k->family = p->family;
-	if (ep_cmp(&p->src, sp, &p->dst, dp) <= 0) {
+	k->pad[0] = k->pad[1] = 0;
+	if (ep_le(&p->src, sp, &p->dst, dp)) {
 		k->lo = p->src;
 		k->lo_port = sp;
 		k->hi = p->dst;
@@ -236,12 +271,30 @@ ss_flow_key_of(const struct ss_packet *p, struct ss_flow_key *k,
 	return true;
 }
 
-/* Hash a key under the table's secret. */
+/*
+ * Hash a key under the table's secret: SipHash-1-3 of its significant
+ * bytes only.  An IPv4 key is 13 bytes (the two addresses, the two ports,
+ * the protocol: one compression round and the final block), an IPv6 key
+ * 37; the family follows from the length, and the rest of the 40 bytes
+ * is zero.  The input is formed from the fields, not the memory layout.
+ */
 uint64_t
 ss_flow_hash(const struct ss_flow_table *ft, const struct ss_flow_key *k)
 {
+	uint64_t w[4], tail;
+
 	_Static_assert(sizeof(*k) == 40, "flow key is 40 bytes");
-	return ss_siphash13_40(ft->cfg.seed, k);
+	tail = (uint64_t)k->lo_port | ((uint64_t)k->hi_port << 16) |
+	    ((uint64_t)k->proto << 32);
+	if (k->family == 4) {
+		w[0] = le32_at(k->lo.a) | (le32_at(k->hi.a) << 32);
+		return ss_siphash13_words(ft->cfg.seed, w, 1, tail, 13);
+	}
+	w[0] = le64_at(k->lo.a);
+	w[1] = le64_at(k->lo.a + 8);
+	w[2] = le64_at(k->hi.a);
+	w[3] = le64_at(k->hi.a + 8);
+	return ss_siphash13_words(ft->cfg.seed, w, 4, tail, 37);
 }
 
 /* Prefetch the bucket of a hash. */

@@ -9,6 +9,7 @@
 
 #include "check_suites.h"
 #include "synscope/flow.h"
+#include "synscope/siphash.h"
 
 #define SEC 1000000000ULL
 
@@ -312,6 +313,70 @@ START_TEST(test_iter_and_reuse_slots)
 }
 END_TEST
 
+/* The lower endpoint is the lower address in byte order, then port. */
+START_TEST(test_key_order)
+{
+	static const char *lo_first[][2] = {
+		{ "10.0.0.1", "10.0.0.2" }, { "9.255.255.255", "10.0.0.0" },
+		{ "1.2.3.4", "255.0.0.0" }, { "::1", "::2" },
+		{ "::ffff:ffff", "1::" }, { "2001:db8::1:0", "2001:db8::2:0" },
+		{ "fe80::ff", "fe80::100" }, { "2001:db8::2", "2001:db8:0:0:1::" },
+	};
+	struct ss_flow_key k;
+	struct ss_packet p;
+	bool lo;
+	size_t i;
+
+	for (i = 0; i < sizeof(lo_first) / sizeof(lo_first[0]); i++) {
+		p = mkpkt(lo_first[i][0], 9, lo_first[i][1], 1, IPPROTO_TCP);
+		ck_assert(ss_flow_key_of(&p, &k, &lo));
+		ck_assert_msg(lo, "%s < %s", lo_first[i][0], lo_first[i][1]);
+		ck_assert(memcmp(k.lo.a, p.src.a, 16) == 0);
+		ck_assert_uint_eq(k.lo_port, 9);
+		p = mkpkt(lo_first[i][1], 1, lo_first[i][0], 9, IPPROTO_TCP);
+		ck_assert(ss_flow_key_of(&p, &k, &lo));
+		ck_assert(!lo);
+		ck_assert(memcmp(k.lo.a, p.dst.a, 16) == 0);
+		ck_assert_uint_eq(k.pad[0] | k.pad[1], 0);
+	}
+	/* same address: the lower port; equal endpoints: from lo */
+	p = mkpkt("2001:db8::1", 80, "2001:db8::1", 79, IPPROTO_UDP);
+	ck_assert(ss_flow_key_of(&p, &k, &lo));
+	ck_assert(!lo);
+	ck_assert_uint_eq(k.lo_port, 79);
+	p = mkpkt("10.0.0.1", 80, "10.0.0.1", 80, IPPROTO_UDP);
+	ck_assert(ss_flow_key_of(&p, &k, &lo));
+	ck_assert(lo);
+}
+END_TEST
+
+/* ss_siphash13_words() is SipHash-1-3 of the bytes it is handed. */
+START_TEST(test_siphash_words)
+{
+	static const uint64_t key[2] = { 0x0706050403020100ULL,
+	    0x0f0e0d0c0b0a0908ULL };
+	uint8_t in[64];
+	uint64_t w[8], tail;
+	size_t len, i;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 37 + 11);
+	for (len = 0; len <= sizeof(in); len++) {
+		/* whole words little-endian, the rest in the tail */
+		memset(w, 0, sizeof(w));
+		tail = 0;
+		for (i = 0; i < len; i++) {
+			if (i < (len & ~(size_t)7))
+				w[i / 8] |= (uint64_t)in[i] << (8 * (i & 7));
+			else
+				tail |= (uint64_t)in[i] << (8 * (i & 7));
+		}
+		ck_assert_uint_eq(ss_siphash13_words(key, w, len / 8, tail, len),
+		    ss_siphash13(key, in, len));
+	}
+}
+END_TEST
+
 Suite *
 make_flow_suite(void)
 {
@@ -319,6 +384,8 @@ make_flow_suite(void)
 	TCase *tc = tcase_create("table");
 
 	tcase_add_test(tc, test_key_symmetry);
+	tcase_add_test(tc, test_key_order);
+	tcase_add_test(tc, test_siphash_words);
 	tcase_add_test(tc, test_icmp_echo_pairs);
 	tcase_add_test(tc, test_lookup_both_directions);
 	tcase_add_test(tc, test_eviction_at_limit);

@@ -23,7 +23,7 @@
 #define SS_NIL UINT32_MAX	/* "no record" in index links */
 #define SS_FC_FREE 0xff	/* fclass of a free pool slot */
 
-/* Canonical flow key: 40 bytes, no padding holes (compared with memcmp). */
+/* Canonical flow key: 40 bytes, no padding holes (compared whole). */
 struct ss_flow_key {
 	struct ss_addr	lo;	/* the lower (address, port) endpoint */
 	struct ss_addr	hi;

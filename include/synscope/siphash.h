@@ -9,7 +9,53 @@
 #include <stdint.h>
 
 uint64_t	ss_siphash13(const uint64_t key[2], const void *data, size_t len);
-/* The same for exactly 40 bytes (a flow key). */
-uint64_t	ss_siphash13_40(const uint64_t key[2], const void *data);
+
+#define SS_ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+/* One SipRound on the state v[4]. */
+static inline void
+ss_sipround(uint64_t v[4])
+{
+	v[0] += v[1]; v[1] = SS_ROTL64(v[1], 13); v[1] ^= v[0];
+	v[0] = SS_ROTL64(v[0], 32);
+	v[2] += v[3]; v[3] = SS_ROTL64(v[3], 16); v[3] ^= v[2];
+	v[0] += v[3]; v[3] = SS_ROTL64(v[3], 21); v[3] ^= v[0];
+	v[2] += v[1]; v[1] = SS_ROTL64(v[1], 17); v[1] ^= v[2];
+	v[2] = SS_ROTL64(v[2], 32);
+}
+
+/*
+ * SipHash-1-3 of a len-byte input handed over as words: its first
+ * nw = len / 8 eight-byte blocks as the little-endian values w[0..nw-1],
+ * its last len % 8 bytes as the low bytes of tail (the other bytes of
+ * tail zero).  The value is ss_siphash13() of those bytes; a caller can
+ * hash a packed key without building a buffer, and with nw constant the
+ * compiler unrolls it.
+ */
+static inline uint64_t
+ss_siphash13_words(const uint64_t key[2], const uint64_t *w, size_t nw,
+    uint64_t tail, size_t len)
+{
+	uint64_t v[4], b = ((uint64_t)len << 56) | tail;
+	size_t i;
+
+	v[0] = 0x736f6d6570736575ULL ^ key[0];
+	v[1] = 0x646f72616e646f6dULL ^ key[1];
+	v[2] = 0x6c7967656e657261ULL ^ key[0];
+	v[3] = 0x7465646279746573ULL ^ key[1];
+	for (i = 0; i < nw; i++) {
+		v[3] ^= w[i];
+		ss_sipround(v);
+		v[0] ^= w[i];
+	}
+	v[3] ^= b;
+	ss_sipround(v);
+	v[0] ^= b;
+	v[2] ^= 0xff;
+	ss_sipround(v);
+	ss_sipround(v);
+	ss_sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
 
 #endif
