@@ -167,6 +167,8 @@ ss_proto_name(uint8_t proto)
 static enum dec_link
 dec_link_of(int linktype)
 {
+	if (linktype == DLT_EN10MB)	/* the common case, first */
+		return (DEC_LINK_ETHER);
 	/* DLT_LOOP is 12 on OpenBSD, where DLT_RAW is 14: test it first. */
 	if (linktype == DLT_LOOP)
 		return (DEC_LINK_LOOP);
@@ -761,9 +763,9 @@ dec_l4(struct ss_cursor *c, struct ss_packet *pkt, uint8_t proto,
     int first_frag)
 {
 	pkt->proto = proto;
-	switch (proto) {
-	case PROTO_TCP:
+	if (proto == PROTO_TCP)		/* the common case, first */
 		return (dec_tcp(c, pkt, first_frag));
+	switch (proto) {
 	case PROTO_UDP:
 		return (dec_udp(c, pkt, first_frag));
 	case PROTO_ICMP:
@@ -831,7 +833,7 @@ dec_ipv4(struct ss_cursor *c, struct ss_packet *pkt)
 		return (dec_fail(pkt, SS_DEC_MALFORMED, SS_R_IPV4_TOTLEN));
 	if (cur_limit(c, start + pkt->ip_len) != SS_CUR_OK)
 		return (dec_fail(pkt, SS_DEC_MALFORMED, SS_R_IPV4_TOTLEN));
-	if ((e = cur_skip(c, (size_t)ihl - 20)) != SS_CUR_OK)
+	if (ihl > 20 && (e = cur_skip(c, (size_t)ihl - 20)) != SS_CUR_OK)
 		return (dec_err(pkt, e, SS_R_IPV4_OPTIONS));
 	if (pkt->frag_offset != 0) {
 		pkt->proto = proto;
@@ -1071,6 +1073,8 @@ dec_ethertype(struct ss_cursor *c, struct ss_packet *pkt, uint16_t type)
 	enum ss_cur_err e;
 	uint16_t tci;
 
+	if (type == ETHERTYPE_IPV4)	/* the common case, first */
+		return (dec_ipv4(c, pkt));
 	while (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD ||
 	    type == ETHERTYPE_QINQ) {
 		if (pkt->nvlan == DEC_VLAN_MAX)
