@@ -387,8 +387,7 @@ lru_unlink(struct ss_flow_table *ft, struct ss_flow *f)
 static void
 hash_unlink(struct ss_flow_table *ft, struct ss_flow *f)
 {
-	uint64_t h = ss_flow_hash(ft, &f->key);
-	uint32_t *pi = &ft->buckets[h & (ft->nbuckets - 1)];
+	uint32_t *pi = &ft->buckets[f->bucket];
 
 	while (*pi != SS_NIL) {
 		if (*pi == f->self) {
@@ -508,6 +507,7 @@ ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
 	f->first_ns = f->last_ns = now_ns;
 	f->id = ss_flow_next_id(ft, k->proto);
 	b = (uint32_t)(hash & (ft->nbuckets - 1));
+	f->bucket = b;
 	f->hnext = ft->buckets[b];
 	ft->buckets[b] = self;
 	lru_link(ft, f);

@@ -91,6 +91,7 @@ struct ss_flow {
 	uint8_t		end;		/* enum ss_flow_end, when ending */
 	uint8_t		flipped;	/* originator changed after creation */
 	uint32_t	self;		/* own pool index */
+	uint32_t	bucket;		/* its hash bucket (unlinking rehashes nothing) */
 	uint64_t	id;		/* stream number, per protocol, from 0 */
 	uint64_t	first_ns;
 	uint64_t	last_ns;
