@@ -19,7 +19,6 @@
  * doc/zeek.md lists every case where Zeek's verdict and the RFC states
  * disagree, and why.
  */
-#include <ctype.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -116,13 +115,20 @@ hist_add(char *h, uint8_t *len, size_t cap, char c)
 	}
 }
 
+/* The responder's letter: ASCII lower case, no locale lookup. */
+static inline char
+hist_lower(char code)
+{
+	return code >= 'A' && code <= 'Z' ? (char)(code + ('a' - 'A')) : code;
+}
+
 /* Session::CheckHistory for a TCP endpoint: true if seen before. */
 static bool
 tcp_check_history(struct ss_tcp_conn *c, int side, uint16_t mask, char code)
 {
 	if (side != 0) {
 		mask = (uint16_t)(mask << 8);
-		code = (char)tolower((unsigned char)code);
+		code = hist_lower(code);
 	}
 	if ((c->hist_seen & mask) == 0) {
 		c->hist_seen |= mask;
@@ -137,7 +143,7 @@ static void
 tcp_add_history(struct ss_tcp_conn *c, int side, char code)
 {
 	if (side != 0)
-		code = (char)tolower((unsigned char)code);
+		code = hist_lower(code);
 	hist_add(c->history, &c->hist_len, sizeof(c->history), code);
 }
 
