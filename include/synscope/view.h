@@ -221,7 +221,7 @@ struct ss_view_opts {
 #define SS_VIEW_FIRST_SLOTS	256	/* connections whose start is kept */
 #define SS_VIEW_FIRST_RECS	24	/* ... packets of each */
 #define SS_VIEW_HL_SLOTS	4096	/* highlight cache (direct-mapped) */
-#define SS_VIEW_SCAN_STEP	32768	/* flows visited per page refresh */
+#define SS_VIEW_SCAN_STEP	8192	/* flows visited per page refresh */
 
 struct ss_view;
 
