@@ -516,15 +516,25 @@ struct rd_batch {
 	struct ss_pipe_slot	slot[RD_BATCH];
 };
 
+/*
+ * What each side writes often lives on cache lines of its own: the reader
+ * writes its fields for every frame, and a line shared with the counters
+ * the other side polls would move between the cores at every write.
+ */
+#define RD_LINE		64
+
 struct reader {
+	/* the reader's own */
+	struct ss_slot_decoder	 dec;		/* the hash key, copied */
 	struct ss_loop		*l;
 	struct rd_batch		*ring;
-	struct rd_batch		*cur;		/* being filled (reader) */
-	bool			 end;		/* no more input (reader) */
-	uint64_t		 pkt_ns;	/* last frame's time (reader) */
-	_Atomic uint64_t	 produced;	/* batches handed over */
-	_Atomic uint64_t	 consumed;	/* batches processed */
-	_Atomic bool		 quit;		/* the main thread stops */
+	struct rd_batch		*cur;		/* being filled */
+	bool			 end;		/* no more input */
+	uint64_t		 pkt_ns;	/* last frame's time */
+	/* written once per batch by one side, read by the other */
+	_Alignas(RD_LINE) _Atomic uint64_t produced;	/* batches handed over */
+	_Alignas(RD_LINE) _Atomic uint64_t consumed;	/* batches processed */
+	_Alignas(RD_LINE) _Atomic bool quit;	/* the main thread stops */
 	_Atomic bool		 done;		/* the reader has ended */
 	_Atomic int		 sleepers;
 	pthread_mutex_t		 mu;
@@ -603,7 +613,7 @@ rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 		return;
 	}
 	ns = hdr_ns(c, h);
-	ss_engine_decode_slot(l->eng, &b->slot[b->n++], c->linktype, ns,
+	ss_engine_decode_slot(&r->dec, &b->slot[b->n++], c->linktype, ns,
 	    data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
 	c->npkts++;
 	r->pkt_ns = ns;
@@ -664,6 +674,7 @@ run_threaded(struct ss_loop *l)
 
 	memset(&r, 0, sizeof(r));
 	r.l = l;
+	ss_engine_slot_decoder(l->eng, &r.dec);
 	r.ring = malloc(RD_RING * sizeof(*r.ring));
 	if (r.ring == NULL)
 		return false;

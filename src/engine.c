@@ -355,14 +355,27 @@ ss_engine_drain(struct ss_engine *e)
 		engine_pop(e);
 }
 
+/* What a reader thread needs to decode into slots. */
+void
+ss_engine_slot_decoder(const struct ss_engine *e, struct ss_slot_decoder *d)
+{
+	memcpy(d->seed, ss_flow_seed(e->ft), sizeof(d->seed));
+}
+
 /* Decode a frame into a slot of a reader thread's batch. */
 void
-ss_engine_decode_slot(const struct ss_engine *e, struct ss_pipe_slot *s,
+ss_engine_decode_slot(const struct ss_slot_decoder *d, struct ss_pipe_slot *s,
     int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
     uint32_t wirelen)
 {
-	engine_decode(e, s, linktype, ts_ns, data, caplen, wirelen);
+	s->pkt.ts_ns = ts_ns;
+	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
 	s->pkt.payload = NULL;	/* the frame's buffer is reused */
+	s->from_lo = false;
+	s->hash = 0;
+	s->keyed = ss_flow_key_of(&s->pkt, &s->key, &s->from_lo);
+	if (s->keyed)
+		s->hash = ss_flow_key_hash(d->seed, &s->key);
 }
 
 /* Process a run of decoded slots in order, prefetching ahead. */

@@ -281,6 +281,20 @@ ss_flow_key_of(const struct ss_packet *p, struct ss_flow_key *k,
 uint64_t
 ss_flow_hash(const struct ss_flow_table *ft, const struct ss_flow_key *k)
 {
+	return ss_flow_key_hash(ft->cfg.seed, k);
+}
+
+/* The table's hash key. */
+const uint64_t *
+ss_flow_seed(const struct ss_flow_table *ft)
+{
+	return ft->cfg.seed;
+}
+
+/* The flow hash under a given key. */
+uint64_t
+ss_flow_key_hash(const uint64_t seed[2], const struct ss_flow_key *k)
+{
 	uint64_t w[4], tail;
 
 	_Static_assert(sizeof(*k) == 40, "flow key is 40 bytes");
@@ -288,13 +302,13 @@ ss_flow_hash(const struct ss_flow_table *ft, const struct ss_flow_key *k)
 	    ((uint64_t)k->proto << 32);
 	if (k->family == 4) {
 		w[0] = le32_at(k->lo.a) | (le32_at(k->hi.a) << 32);
-		return ss_siphash13_words(ft->cfg.seed, w, 1, tail, 13);
+		return ss_siphash13_words(seed, w, 1, tail, 13);
 	}
 	w[0] = le64_at(k->lo.a);
 	w[1] = le64_at(k->lo.a + 8);
 	w[2] = le64_at(k->hi.a);
 	w[3] = le64_at(k->hi.a + 8);
-	return ss_siphash13_words(ft->cfg.seed, w, 4, tail, 37);
+	return ss_siphash13_words(seed, w, 4, tail, 37);
 }
 
 /* Prefetch the bucket of a hash. */

@@ -140,12 +140,18 @@ void		 ss_engine_drain(struct ss_engine *);
 
 /*
  * The two halves of ss_engine_frame, for a reader thread: decoding a
- * frame into a slot reads nothing of the engine that changes while it
- * runs (only the flow hash's key), so it may run in another thread while
- * the engine processes earlier slots.  The slot keeps no pointer into the
+ * frame into a slot needs only a copy of the flow hash's key (taken with
+ * ss_engine_slot_decoder, kept by the reader), so it may run in another
+ * thread while the engine processes earlier slots, without touching the
+ * engine's memory.  The slot keeps no pointer into the
  * frame.  Processing a run of slots prefetches the flows of the next ones.
  */
-void		 ss_engine_decode_slot(const struct ss_engine *,
+struct ss_slot_decoder {
+	uint64_t	seed[2];	/* a copy of the flow table's hash key */
+};
+void		 ss_engine_slot_decoder(const struct ss_engine *,
+		    struct ss_slot_decoder *);
+void		 ss_engine_decode_slot(const struct ss_slot_decoder *,
 		    struct ss_pipe_slot *, int linktype, uint64_t ts_ns,
 		    const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 void		 ss_engine_process_slots(struct ss_engine *,

@@ -149,6 +149,11 @@ bool		 ss_flow_key_of(const struct ss_packet *, struct ss_flow_key *,
 /* Hash of a key under the table's secret. */
 uint64_t	 ss_flow_hash(const struct ss_flow_table *,
 		    const struct ss_flow_key *);
+/* The same hash under a copy of the table's key (ss_flow_seed), for a
+   thread that must not read the table while another one changes it. */
+uint64_t	 ss_flow_key_hash(const uint64_t seed[2],
+		    const struct ss_flow_key *);
+const uint64_t	*ss_flow_seed(const struct ss_flow_table *);
 
 /* Ask the memory system for a key's bucket, then for its first flow. */
 void		 ss_flow_prefetch_bucket(const struct ss_flow_table *,
