@@ -31,8 +31,12 @@
 
 #include "synscope/capture.h"
 
+/* stdio buffer of a savefile (libpcap freads every record through it) */
+#define SS_READ_BUFFER	(64 * 1024)
+
 struct ss_capture {
 	pcap_t		*p;
+	char		*rbuf;		/* the savefile's stdio buffer */
 	pcap_dumper_t	*dumper;
 	int		 linktype;
 	bool		 live;
@@ -197,10 +201,11 @@ open_live(const struct ss_capture_opts *o, char *err, size_t errlen,
 /* Open a saved capture (or standard input). */
 static pcap_t *
 open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
-    int *status)
+    int *status, char **bufp)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct stat st;
+	FILE *fp;
 	pcap_t *p;
 
 	if (strcmp(o->file, "-") != 0) {
@@ -223,12 +228,41 @@ open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
 			return NULL;
 		}
 	}
+	/*
+	 * libpcap reads every record with fread(): with stdio's default
+	 * buffer of a page that is a read() per few dozen packets.  Give it
+	 * a FILE with a large buffer of our own (pcap_close closes the FILE;
+	 * the buffer is freed after it).
+	 */
+	if (strcmp(o->file, "-") == 0) {
+		/* a FILE of our own on standard input, closed with the pcap */
+		int fd = dup(STDIN_FILENO);
+
+		fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
+		if (fp == NULL && fd >= 0)
+			close(fd);
+	} else
+		fp = fopen(o->file, "rb");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: cannot read capture: %s",
+		    strcmp(o->file, "-") == 0 ? "standard input" : o->file,
+		    strerror(errno));
+		*status = SS_EXIT_ERROR;
+		return NULL;
+	}
+	if ((*bufp = malloc(SS_READ_BUFFER)) != NULL)
+		setvbuf(fp, *bufp, _IOFBF, SS_READ_BUFFER);
 #ifdef HAVE_PCAP_OPEN_OFFLINE_WITH_TSTAMP_PRECISION
-	p = pcap_open_offline_with_tstamp_precision(o->file,
+	p = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
 #else
-	p = pcap_open_offline(o->file, ebuf);
+	p = pcap_fopen_offline(fp, ebuf);
 #endif
+	if (p == NULL) {
+		fclose(fp);
+		free(*bufp);
+		*bufp = NULL;
+	}
 	if (p == NULL) {
 		ebuf[strcspn(ebuf, "\n")] = '\0';
 		snprintf(err, errlen, "%s: cannot read capture: %s",
@@ -246,6 +280,7 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 {
 	struct ss_capture *c;
 	struct bpf_program prog;
+	char *rbuf = NULL;
 	pcap_t *p;
 
 	err[0] = '\0';
@@ -254,17 +289,19 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 	if (o->iface != NULL)
 		p = open_live(o, err, errlen, warn, warnlen, status);
 	else
-		p = open_file(o, err, errlen, status);
+		p = open_file(o, err, errlen, status, &rbuf);
 	if (p == NULL)
 		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		pcap_close(p);
+		free(rbuf);
 		snprintf(err, errlen, "out of memory");
 		*status = SS_EXIT_ERROR;
 		return NULL;
 	}
 	c->p = p;
+	c->rbuf = rbuf;
 	c->live = o->iface != NULL;
 	c->count = o->count;
 	c->linktype = pcap_datalink(p);
@@ -335,6 +372,7 @@ ss_capture_close(struct ss_capture *c)
 		pcap_dump_close(c->dumper);
 	}
 	pcap_close(c->p);
+	free(c->rbuf);		/* after pcap_close closed its FILE */
 	free(c);
 }
 
