@@ -1,0 +1,27 @@
+#!/bin/sh
+# tests/fuzz.sh - replay the fuzzing harness's seeds and regression inputs.
+#
+# tests/fuzz_replay links tests/fuzz/fuzz_engine.c (decode, flow table,
+# TCP state, analyses, every output format) with a plain main(), so every
+# build, the sanitizer one included, runs the harness over
+# tests/fuzz/seeds (made from captures by make-seeds.py) and
+# tests/fuzz/regressions/*.bin (inputs a fuzzing run found crashing, kept
+# for good once fixed).
+set -u
+: "${top_srcdir:=.}"
+: "${top_builddir:=.}"
+replay="$top_builddir/tests/fuzz_replay"
+[ -x "$replay" ] || { echo "fuzz.sh: $replay not built" >&2; exit 99; }
+set -- "$top_srcdir"/tests/fuzz/seeds/*
+for f in "$top_srcdir"/tests/fuzz/regressions/*.bin; do
+	[ -f "$f" ] && set -- "$@" "$f"
+done
+[ -f "$1" ] || { echo "fuzz.sh: no seed inputs found" >&2; exit 99; }
+out=$("$replay" "$@" 2>&1)
+rc=$?
+echo "$out" | tail -5
+if [ "$rc" -ne 0 ] || echo "$out" | grep -E 'AddressSanitizer|runtime error|LeakSanitizer' >/dev/null; then
+	echo "FAIL: the harness crashed or a sanitizer reported on a saved input" >&2
+	exit 1
+fi
+exit 0

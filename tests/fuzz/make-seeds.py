@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""make-seeds.py - turn pcap files into seed inputs of fuzz_engine.
+
+    tests/fuzz/make-seeds.py OUTDIR FILE.pcap ...
+
+An input of tests/fuzz/fuzz_engine.c is one control byte, then frames,
+each a 2-byte big-endian length, a 1-byte time step in milliseconds and
+the frame's bytes.  The control byte's bits 0-2 index the harness's link
+types (below), bits 3 and 4 turn on the event lines and the JSON Lines.
+Each seed keeps the file's frames in order, up to SEED_MAX bytes (the
+length the fuzzer is run with), with the gaps between packets in whole
+milliseconds (at most 255).  Files that are not classic pcap (pcapng,
+broken headers) or whose link type the harness does not take are skipped
+with a note.  Python standard library only.
+"""
+import os
+import struct
+import sys
+
+# the harness's table, in its order: index -> LINKTYPE_ value in files
+LINKTYPES = [1, 113, 276, 101, 0, 108, 228, 229]
+SEED_MAX = 4096
+PER_PACKET_OUTPUTS = 0x08 | 0x10
+
+
+def frames(path):
+    """(linktype, [(time_ns, bytes)]) of a classic pcap file, or None."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 24:
+        return None
+    magic = data[:4]
+    order = {b'\xd4\xc3\xb2\xa1': ('<', 1000), b'\xa1\xb2\xc3\xd4': ('>', 1000),
+             b'\x4d\x3c\xb2\xa1': ('<', 1), b'\xa1\xb2\x3c\x4d': ('>', 1)}
+    if magic not in order:
+        return None
+    e, mult = order[magic]
+    linktype = struct.unpack(e + 'I', data[20:24])[0] & 0x0fffffff
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, frac, caplen, _ = struct.unpack(e + 'IIII', data[off:off + 16])
+        off += 16
+        if caplen > len(data) - off:
+            break
+        out.append((sec * 1000000000 + frac * mult, data[off:off + caplen]))
+        off += caplen
+    return linktype, out
+
+
+def seed(linktype, pkts):
+    body = bytearray([LINKTYPES.index(linktype) | PER_PACKET_OUTPUTS])
+    last = pkts[0][0] if pkts else 0
+    for t, frame in pkts:
+        step = max(0, min(255, (t - last) // 1000000))
+        last = t
+        rec = struct.pack('>HB', min(len(frame), 0xffff), step) + frame[:0xffff]
+        if len(body) + len(rec) > SEED_MAX:
+            break
+        body += rec
+    return bytes(body)
+
+
+def main(argv):
+    if len(argv) < 3:
+        print('usage: make-seeds.py OUTDIR FILE.pcap ...', file=sys.stderr)
+        return 2
+    outdir = argv[1]
+    os.makedirs(outdir, exist_ok=True)
+    for path in argv[2:]:
+        got = frames(path)
+        name = os.path.basename(path)
+        if got is None:
+            print('skipped (not a classic pcap): %s' % name)
+            continue
+        linktype, pkts = got
+        if linktype not in LINKTYPES or not pkts:
+            print('skipped (link type %d or no packets): %s' % (linktype, name))
+            continue
+        with open(os.path.join(outdir, name + '.bin'), 'wb') as f:
+            f.write(seed(linktype, pkts))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
