@@ -49,7 +49,7 @@ note() {
 
 # Does a file contain text that betrays a crash or a sanitizer report?
 crashed() {
-	grep -E 'Segmentation|AddressSanitizer|LeakSanitizer|runtime error|Aborted|core dumped' "$1" >/dev/null 2>&1
+	grep -E 'Segmentation|AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error|Aborted|core dumped' "$1" >/dev/null 2>&1
 }
 
 # check NAME STATUS STDERR-MODE -- command...

@@ -78,7 +78,7 @@ while read -r name capture opts; do
 	0|3) ;;
 	*) problem="exit status $rc (expected 0, or 3 for a truncated capture)" ;;
 	esac
-	if grep -E 'Segmentation|AddressSanitizer|LeakSanitizer|runtime error' \
+	if grep -E 'Segmentation|AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error' \
 	    "$tmp/err" >/dev/null; then
 		problem="${problem:+$problem; }crash or sanitizer report on stderr"
 	fi
