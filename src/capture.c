@@ -579,6 +579,7 @@ struct reader {
 	pthread_cond_t		 cv;
 };
 
+/* One poll of a spin: the x86 PAUSE hint, nothing elsewhere. */
 static void
 rd_relax(void)
 {
@@ -603,6 +604,7 @@ rd_can_produce(struct reader *r)
 	    RD_RING || atomic_load(&r->quit);
 }
 
+/* Wait until ready(r): spin a little, then sleep until woken. */
 static void
 rd_wait(struct reader *r, bool (*ready)(struct reader *))
 {

@@ -206,11 +206,10 @@ engine_icmp_error(struct ss_engine *e, const struct ss_packet *p)
 		ss_udp_icmp_error(e, f, p);
 }
 
-/* Decode a frame into a pipeline slot and hash its flow key. */
+/* Decode a frame into a slot and hash its flow key under seed. */
 static void
-engine_decode(const struct ss_engine *e, struct ss_pipe_slot *s,
-    int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
-    uint32_t wirelen)
+slot_decode(const uint64_t seed[2], struct ss_pipe_slot *s, int linktype,
+    uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	s->pkt.ts_ns = ts_ns;
 	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
@@ -218,7 +217,17 @@ engine_decode(const struct ss_engine *e, struct ss_pipe_slot *s,
 	s->hash = 0;
 	s->keyed = ss_flow_key_of(&s->pkt, &s->key, &s->from_lo);
 	if (s->keyed)
-		s->hash = ss_flow_hash(e->ft, &s->key);
+		s->hash = ss_flow_key_hash(seed, &s->key);
+}
+
+/* Decode a frame into a pipeline slot (the table's own hash key). */
+static void
+engine_decode(const struct ss_engine *e, struct ss_pipe_slot *s,
+    int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+    uint32_t wirelen)
+{
+	slot_decode(ss_flow_seed(e->ft), s, linktype, ts_ns, data, caplen,
+	    wirelen);
 }
 
 /* Process a decoded frame: count, timers, flow, tracker, sinks. */
@@ -368,14 +377,8 @@ ss_engine_decode_slot(const struct ss_slot_decoder *d, struct ss_pipe_slot *s,
     int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
     uint32_t wirelen)
 {
-	s->pkt.ts_ns = ts_ns;
-	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
+	slot_decode(d->seed, s, linktype, ts_ns, data, caplen, wirelen);
 	s->pkt.payload = NULL;	/* the frame's buffer is reused */
-	s->from_lo = false;
-	s->hash = 0;
-	s->keyed = ss_flow_key_of(&s->pkt, &s->key, &s->from_lo);
-	if (s->keyed)
-		s->hash = ss_flow_key_hash(d->seed, &s->key);
 }
 
 /* Process a run of decoded slots in order, prefetching ahead. */
