@@ -86,7 +86,7 @@ struct ss_engine_config {
 /* Defaults: 1 M-flow table, Linux-like TIME-WAIT, Zeek-like UDP timeout. */
 void		 ss_engine_config_defaults(struct ss_engine_config *);
 
-#define SS_MAX_SINKS 4
+#define SS_MAX_SINKS 6
 #define SS_MAX_PKT_EVENTS 16
 #define SS_PIPE_DEPTH 3
 

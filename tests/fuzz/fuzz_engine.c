@@ -7,8 +7,11 @@
  * a 1-byte time step (milliseconds) and the frame bytes.  The control
  * byte's bits 0-2 choose the link type, bit 3 turns on the per-packet
  * event lines and bit 4 the JSON Lines (the conn and Zeek records are
- * always written), bit 6 makes every frame look cut by the snaplen and
- * bit 7 turns on --explain.  Choosing the per-packet formats per input
+ * always written), bit 5 feeds the frames the way the reader thread does
+ * (decoded into slots, processed in batches of up to eight) to the view's
+ * model as well, whose pages and ladder of connection 0 are then built,
+ * bit 6 makes every frame look cut by the snaplen and bit 7 turns on
+ * --explain.  Choosing the per-packet formats per input
  * keeps every writer exercised across the corpus while an input runs
  * several times faster than with all four.  A small flow table makes
  * eviction and expiry run too.
@@ -18,14 +21,49 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <pcap/pcap.h>
 
 #include "synscope/engine.h"
 #include "synscope/output.h"
+#include "synscope/view.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define SLOT_BATCH 8
+
+/* The view model's wall clock: a step per call, no real time. */
+static uint64_t
+fake_clock(void *ctx)
+{
+	uint64_t *t = ctx;
+
+	return *t += 1000000;
+}
+
+/* Build what the screen and --ladder would show, into nothing. */
+static void
+view_pages(struct ss_view *m)
+{
+	static FILE *null;
+	struct ss_view_row rows[8], row;
+	const struct ss_view_rec *recs;
+	size_t total, n;
+	bool have;
+	int pane;
+
+	for (pane = 0; pane < SS_PANE_COUNT; pane++)
+		ss_view_page(m, (enum ss_view_pane)pane, 0, 8, rows, &total);
+	ss_view_expire(m);
+	n = ss_view_history(m, &recs, &row, &have);
+	if (null == NULL)
+		null = fopen("/dev/null", "w");
+	if (null != NULL)
+		ss_view_ladder_write(null, &row, have, recs, n,
+		    ss_view_history_lost(m), false);
+}
 
 static const int linktypes[] = {
 	DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, DLT_NULL,
@@ -42,6 +80,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ss_sink sink[4];
 	bool on[4];
 	struct ss_engine *e;
+	struct ss_view *m = NULL;
+	struct ss_view_opts vo;
+	struct ss_sink vsink;
+	struct ss_slot_decoder dec;
+	struct ss_pipe_slot slots[SLOT_BATCH];
+	size_t nslots = 0;
+	bool slot_path;
+	uint64_t wall = 0;
 	uint64_t t = 1000000000ULL * 1600000000ULL / 1000000000ULL;
 	size_t off = 1, n;
 	int lt, i;
@@ -60,6 +106,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&oo, 0, sizeof(oo));
 	oo.explain = (data[0] & 0x80) != 0;
+	slot_path = (data[0] & 0x20) != 0;
+	if (slot_path) {
+		memset(&vo, 0, sizeof(vo));
+		vo.linger_ns = 5000000;
+		vo.ring_cap = 64;
+		vo.tomb_cap = 8;
+		vo.pin_cap = 64;
+		vo.pin_from_start = true;
+		vo.pin_id = 0;
+		vo.scan_step = 4;
+		vo.clock = fake_clock;
+		vo.clock_ctx = &wall;
+		m = ss_view_new(&vo, e);
+		if (m != NULL) {
+			ss_view_sink(m, &vsink);
+			ss_engine_add_sink(e, &vsink);
+		}
+		ss_engine_slot_decoder(e, &dec);
+	}
 	on[SS_FMT_EVENTS] = (data[0] & 0x08) != 0;
 	on[SS_FMT_JSON] = (data[0] & 0x10) != 0;
 	on[SS_FMT_CONN] = on[SS_FMT_ZEEK] = true;
@@ -77,14 +142,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 3;
 		if (n > size - off)
 			n = size - off;
-		ss_engine_frame(e, lt, t, data + off, (uint32_t)n,
-		    (uint32_t)n + (data[0] & 0x40 ? 64 : 0));
+		if (slot_path) {
+			ss_engine_decode_slot(&dec, &slots[nslots++], lt, t,
+			    data + off, (uint32_t)n,
+			    (uint32_t)n + (data[0] & 0x40 ? 64 : 0));
+			if (nslots == SLOT_BATCH || off + n + 3 > size) {
+				ss_engine_process_slots(e, slots, nslots);
+				nslots = 0;
+				if (m != NULL)
+					view_pages(m);
+			}
+		} else
+			ss_engine_frame(e, lt, t, data + off, (uint32_t)n,
+			    (uint32_t)n + (data[0] & 0x40 ? 64 : 0));
 		off += n;
 		for (i = 0; i < 4; i++)
 			if (w[i].len > 65536)
 				wbuf_reset(&w[i]);
 	}
+	if (nslots > 0)
+		ss_engine_process_slots(e, slots, nslots);
 	ss_engine_finish(e);
+	if (m != NULL) {
+		view_pages(m);
+		ss_view_free(m);
+	}
 	for (i = 0; i < 4; i++) {
 		if (on[i])
 			ss_output_free(&sink[i]);

@@ -6,7 +6,9 @@
 An input of tests/fuzz/fuzz_engine.c is one control byte, then frames,
 each a 2-byte big-endian length, a 1-byte time step in milliseconds and
 the frame's bytes.  The control byte's bits 0-2 index the harness's link
-types (below), bits 3 and 4 turn on the event lines and the JSON Lines.
+types (below), bits 3 and 4 turn on the event lines and the JSON Lines,
+bit 5 the reader thread's slot path and the view's model: every other
+seed (in the order of the arguments) has it.
 Each seed keeps the file's frames in order, up to SEED_MAX bytes (the
 length the fuzzer is run with), with the gaps between packets in whole
 milliseconds (at most 255).  Files that are not classic pcap (pcapng,
@@ -21,6 +23,7 @@ import sys
 LINKTYPES = [1, 113, 276, 101, 0, 108, 228, 229]
 SEED_MAX = 4096
 PER_PACKET_OUTPUTS = 0x08 | 0x10
+SLOT_PATH = 0x20
 
 
 def frames(path):
@@ -47,8 +50,9 @@ def frames(path):
     return linktype, out
 
 
-def seed(linktype, pkts):
-    body = bytearray([LINKTYPES.index(linktype) | PER_PACKET_OUTPUTS])
+def seed(linktype, pkts, slots):
+    body = bytearray([LINKTYPES.index(linktype) | PER_PACKET_OUTPUTS |
+                      (SLOT_PATH if slots else 0)])
     last = pkts[0][0] if pkts else 0
     for t, frame in pkts:
         step = max(0, min(255, (t - last) // 1000000))
@@ -66,6 +70,7 @@ def main(argv):
         return 2
     outdir = argv[1]
     os.makedirs(outdir, exist_ok=True)
+    made = 0
     for path in argv[2:]:
         got = frames(path)
         name = os.path.basename(path)
@@ -77,7 +82,8 @@ def main(argv):
             print('skipped (link type %d or no packets): %s' % (linktype, name))
             continue
         with open(os.path.join(outdir, name + '.bin'), 'wb') as f:
-            f.write(seed(linktype, pkts))
+            f.write(seed(linktype, pkts, made % 2 == 1))
+        made += 1
     return 0
 
 
