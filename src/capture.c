@@ -21,6 +21,9 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#ifdef HAVE_STDIO_EXT_H
+#include <stdio_ext.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -252,6 +255,16 @@ open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
 	}
 	if ((*bufp = malloc(SS_READ_BUFFER)) != NULL)
 		setvbuf(fp, *bufp, _IOFBF, SS_READ_BUFFER);
+#if defined(HAVE_STDIO_EXT_H) && defined(HAVE___FSETLOCKING)
+	/*
+	 * Once a reader thread exists, glibc locks the FILE in each of
+	 * libpcap's two fread() calls per record: an atomic instruction on
+	 * a line the other core may hold.  Only one thread at a time reads
+	 * the capture (the reader thread, or the main thread before and
+	 * after it), so stdio's lock is not needed.
+	 */
+	(void)__fsetlocking(fp, FSETLOCKING_BYCALLER);
+#endif
 #ifdef HAVE_PCAP_OPEN_OFFLINE_WITH_TSTAMP_PRECISION
 	p = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
@@ -482,7 +495,7 @@ apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
  * before it.  Returns true when the record is bad.
  */
 static bool
-bad_record(struct ss_loop *l, const struct pcap_pkthdr *h)
+bad_record(struct ss_loop *l, const struct pcap_pkthdr *h, uint64_t npkts)
 {
 	struct ss_capture *c = l->cap;
 	int snap;
@@ -493,7 +506,7 @@ bad_record(struct ss_loop *l, const struct pcap_pkthdr *h)
 	if (h->caplen > h->len || (snap > 0 && h->caplen > (bpf_u_int32)snap)) {
 		snprintf(l->err, sizeof(l->err), "%.200s: corrupt record after "
 		    "%llu packets: captured length %u exceeds %s %u",
-		    c->source, (unsigned long long)c->npkts, h->caplen,
+		    c->source, (unsigned long long)npkts, h->caplen,
 		    h->caplen > h->len ? "the packet length" :
 		    "the snapshot length", h->caplen > h->len ? h->len :
 		    (unsigned)snap);
@@ -513,7 +526,7 @@ dispatch_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 
 	if (l->stop)
 		return;
-	if (bad_record(l, h)) {
+	if (bad_record(l, h, l->cap->npkts)) {
 		pcap_breakloop(l->cap->p);
 		return;
 	}
@@ -549,26 +562,31 @@ read_error(struct ss_loop *l)
 #define RD_RING		6	/* batches in flight */
 #define RD_SPIN		4000	/* polls before sleeping */
 
-struct rd_batch {
-	size_t			n;
-	struct ss_pipe_slot	slot[RD_BATCH];
-};
-
 /*
  * What each side writes often lives on cache lines of its own: the reader
- * writes its fields for every frame, and a line shared with the counters
- * the other side polls would move between the cores at every write.
+ * writes its fields for every frame, and a line shared with anything the
+ * other side writes (counters it polls, its stack, its output buffers)
+ * would move between the cores at every write.  The reader's state is
+ * allocated on lines of its own for the same reason.
  */
 #define RD_LINE		64
 
+struct rd_batch {
+	_Alignas(RD_LINE) struct ss_slot slot[RD_BATCH];	/* two lines each */
+	struct ss_packet	cold[RD_BATCH];	/* written for other frames */
+	size_t			n;
+};
+
 struct reader {
-	/* the reader's own */
-	struct ss_slot_decoder	 dec;		/* the hash key, copied */
+	/* the reader's own, written for every frame */
+	_Alignas(RD_LINE) struct ss_slot_decoder dec;	/* hash key, scratch */
 	struct ss_loop		*l;
 	struct rd_batch		*ring;
 	struct rd_batch		*cur;		/* being filled */
 	bool			 end;		/* no more input */
 	uint64_t		 pkt_ns;	/* last frame's time */
+	uint64_t		 npkts;		/* frames read; to the capture's
+						   count once per batch */
 	/* written once per batch by one side, read by the other */
 	_Alignas(RD_LINE) _Atomic uint64_t produced;	/* batches handed over */
 	_Alignas(RD_LINE) _Atomic uint64_t consumed;	/* batches processed */
@@ -647,17 +665,19 @@ rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	if (r->end || b->n >= RD_BATCH ||
 	    atomic_load_explicit(&r->quit, memory_order_relaxed))
 		return;
-	if (bad_record(l, h)) {
+	if (bad_record(l, h, r->npkts)) {
 		r->end = true;
 		pcap_breakloop(c->p);
 		return;
 	}
 	ns = hdr_ns(c, h);
-	ss_engine_decode_slot(&r->dec, &b->slot[b->n++], c->linktype, ns,
-	    data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
-	c->npkts++;
+	ss_engine_decode_slot(&r->dec, &b->slot[b->n], &b->cold[b->n],
+	    c->linktype, ns, data, h->caplen,
+	    h->len > h->caplen ? h->len : h->caplen);
+	b->n++;
+	r->npkts++;
 	r->pkt_ns = ns;
-	if (c->count != 0 && c->npkts >= c->count) {
+	if (c->count != 0 && r->npkts >= c->count) {
 		l->eof = true;
 		r->end = true;
 		pcap_breakloop(c->p);
@@ -682,6 +702,7 @@ rd_main(void *arg)
 		    !atomic_load_explicit(&r->quit, memory_order_relaxed)) {
 			n = pcap_dispatch(l->cap->p, (int)(RD_BATCH - b->n),
 			    rd_cb, (u_char *)r);
+			l->cap->npkts = r->npkts;
 			if (n == 0) {
 				l->eof = true;
 				r->end = true;
@@ -706,56 +727,65 @@ rd_main(void *arg)
 static bool
 run_threaded(struct ss_loop *l)
 {
-	struct reader r;
+	struct reader *r;
 	struct rd_batch *b;
 	sigset_t all, old;
 	pthread_t th;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.l = l;
-	ss_engine_slot_decoder(l->eng, &r.dec);
-	r.ring = malloc(RD_RING * sizeof(*r.ring));
-	if (r.ring == NULL)
+	/* lines of its own, not the main thread's stack (see RD_LINE) */
+	r = aligned_alloc(RD_LINE, sizeof(*r));
+	if (r == NULL)
 		return false;
-	atomic_init(&r.produced, 0);
-	atomic_init(&r.consumed, 0);
-	atomic_init(&r.quit, false);
-	atomic_init(&r.done, false);
-	atomic_init(&r.sleepers, 0);
-	pthread_mutex_init(&r.mu, NULL);
-	pthread_cond_init(&r.cv, NULL);
+	memset(r, 0, sizeof(*r));
+	r->l = l;
+	r->npkts = l->cap->npkts;
+	ss_engine_slot_decoder(l->eng, &r->dec);
+	r->ring = aligned_alloc(RD_LINE, RD_RING * sizeof(*r->ring));
+	if (r->ring == NULL) {
+		free(r);
+		return false;
+	}
+	atomic_init(&r->produced, 0);
+	atomic_init(&r->consumed, 0);
+	atomic_init(&r->quit, false);
+	atomic_init(&r->done, false);
+	atomic_init(&r->sleepers, 0);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
 	/* signals stay with the main thread */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&th, NULL, rd_main, &r);
+	rc = pthread_create(&th, NULL, rd_main, r);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		pthread_cond_destroy(&r.cv);
-		pthread_mutex_destroy(&r.mu);
-		free(r.ring);
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->mu);
+		free(r->ring);
+		free(r);
 		return false;
 	}
 	ss_engine_drain(l->eng);
 	for (;;) {
-		rd_wait(&r, rd_can_consume);
-		if (atomic_load(&r.produced) == atomic_load(&r.consumed))
+		rd_wait(r, rd_can_consume);
+		if (atomic_load(&r->produced) == atomic_load(&r->consumed))
 			break;		/* done, and everything processed */
-		b = &r.ring[atomic_load(&r.consumed) % RD_RING];
-		ss_engine_process_slots(l->eng, b->slot, b->n);
-		atomic_fetch_add(&r.consumed, 1);
-		rd_wake(&r);
+		b = &r->ring[atomic_load(&r->consumed) % RD_RING];
+		ss_engine_process_slots(l->eng, b->slot, b->cold, b->n);
+		atomic_fetch_add(&r->consumed, 1);
+		rd_wake(r);
 		if ((l->on_batch != NULL && !l->on_batch(l->ctx)) || sig_term)
 			break;
 	}
-	atomic_store(&r.quit, true);
-	rd_wake(&r);
+	atomic_store(&r->quit, true);
+	rd_wake(r);
 	pthread_join(th, NULL);
-	if (r.pkt_ns != 0)
-		l->pkt_ns = r.pkt_ns;
-	pthread_cond_destroy(&r.cv);
-	pthread_mutex_destroy(&r.mu);
-	free(r.ring);
+	if (r->pkt_ns != 0)
+		l->pkt_ns = r->pkt_ns;
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r->ring);
+	free(r);
 	return true;
 }
 
@@ -887,7 +917,7 @@ run_poll(struct ss_loop *l)
 					}
 				}
 				c->have_pending = false;
-				if (bad_record(l, &c->pending_hdr))
+				if (bad_record(l, &c->pending_hdr, c->npkts))
 					break;
 				apply(l, &c->pending_hdr, c->pending_data);
 				if (stepping) {
