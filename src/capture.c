@@ -572,14 +572,13 @@ read_error(struct ss_loop *l)
 #define RD_LINE		64
 
 struct rd_batch {
-	_Alignas(RD_LINE) struct ss_slot slot[RD_BATCH];	/* two lines each */
-	struct ss_packet	cold[RD_BATCH];	/* written for other frames */
+	_Alignas(RD_LINE) struct ss_pipe_slot slot[RD_BATCH];
 	size_t			n;
 };
 
 struct reader {
 	/* the reader's own, written for every frame */
-	_Alignas(RD_LINE) struct ss_slot_decoder dec;	/* hash key, scratch */
+	_Alignas(RD_LINE) struct ss_slot_decoder dec;	/* the hash key, copied */
 	struct ss_loop		*l;
 	struct rd_batch		*ring;
 	struct rd_batch		*cur;		/* being filled */
@@ -671,10 +670,8 @@ rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 		return;
 	}
 	ns = hdr_ns(c, h);
-	ss_engine_decode_slot(&r->dec, &b->slot[b->n], &b->cold[b->n],
-	    c->linktype, ns, data, h->caplen,
-	    h->len > h->caplen ? h->len : h->caplen);
-	b->n++;
+	ss_engine_decode_slot(&r->dec, &b->slot[b->n++], c->linktype, ns,
+	    data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
 	r->npkts++;
 	r->pkt_ns = ns;
 	if (c->count != 0 && r->npkts >= c->count) {
@@ -771,7 +768,7 @@ run_threaded(struct ss_loop *l)
 		if (atomic_load(&r->produced) == atomic_load(&r->consumed))
 			break;		/* done, and everything processed */
 		b = &r->ring[atomic_load(&r->consumed) % RD_RING];
-		ss_engine_process_slots(l->eng, b->slot, b->cold, b->n);
+		ss_engine_process_slots(l->eng, b->slot, b->n);
 		atomic_fetch_add(&r->consumed, 1);
 		rd_wake(r);
 		if ((l->on_batch != NULL && !l->on_batch(l->ctx)) || sig_term)

@@ -232,13 +232,14 @@ engine_decode(const struct ss_engine *e, struct ss_pipe_slot *s,
 
 /* Process a decoded frame: count, timers, flow, tracker, sinks. */
 static void
-engine_process(struct ss_engine *e, const struct ss_packet *pp,
-    const struct ss_flow_key *kp, uint64_t h, bool keyed, bool from_lo)
+engine_process(struct ss_engine *e, struct ss_pipe_slot *s)
 {
+	struct ss_packet *pp = &s->pkt;
+	struct ss_flow_key *kp = &s->key;
 	struct ss_flow *f = NULL;
 	struct ss_event ev;
-	uint64_t ts_ns = pp->ts_ns;
-	bool reused = false;
+	uint64_t h = s->hash, ts_ns = pp->ts_ns;
+	bool from_lo = s->from_lo, reused = false;
 	int side = 0;
 	size_t i;
 	uint8_t fc;
@@ -249,7 +250,7 @@ engine_process(struct ss_engine *e, const struct ss_packet *pp,
 	ss_flow_expire(e->ft, e->now_ns, 0);
 	e->nevs = 0;
 
-	if (keyed) {
+	if (s->keyed) {
 		f = ss_flow_lookup(e->ft, kp, h);
 		if (f != NULL) {
 			side = (from_lo == (f->orig_is_lo != 0)) ? 0 : 1;
@@ -321,16 +322,14 @@ ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
 
 	ss_engine_drain(e);
 	engine_decode(e, &s, linktype, ts_ns, data, caplen, wirelen);
-	engine_process(e, &s.pkt, &s.key, s.hash, s.keyed, s.from_lo);
+	engine_process(e, &s);
 }
 
 /* Process the oldest frame of the pipeline. */
 static void
 engine_pop(struct ss_engine *e)
 {
-	struct ss_pipe_slot *s = &e->pipe[e->pipe_head];
-
-	engine_process(e, &s->pkt, &s->key, s->hash, s->keyed, s->from_lo);
+	engine_process(e, &e->pipe[e->pipe_head]);
 	e->pipe_head = (e->pipe_head + 1) % SS_PIPE_DEPTH;
 	e->pipe_n--;
 }
@@ -372,150 +371,20 @@ ss_engine_slot_decoder(const struct ss_engine *e, struct ss_slot_decoder *d)
 	memcpy(d->seed, ss_flow_seed(e->ft), sizeof(d->seed));
 }
 
-_Static_assert(sizeof(struct ss_slot) == 128, "a slot is two cache lines");
-
-/* Option kinds of NOP, NOP, timestamps, as the decoder keeps them. */
-static const uint8_t kinds_nnt[sizeof(((struct ss_tcp_opts *)0)->kinds)] =
-    { 1, 1, 8 };
-
-/*
- * Can a slot's two lines hold this packet exactly?  A plain TCP segment
- * whose every field outside them is zero, its addresses and ports those
- * of its key, its options none or NOP, NOP, timestamps.
- */
-static bool
-slot_fits(const struct ss_pipe_slot *t)
-{
-	const struct ss_packet *p = &t->pkt;
-
-	if (!t->keyed || p->proto != IPPROTO_TCP || p->family != t->key.family)
-		return false;
-	if (p->nvlan | p->ntunnel | p->vlan | p->frag_offset |
-	    p->more_frags | p->is_fragment | p->urp)
-		return false;
-	if ((p->opt.has & ~SS_OPT_TS) != 0 || p->opt.mss != 0 ||
-	    p->opt.wscale != 0 || p->opt.nsack != 0 || p->opt.tfo_len != 0)
-		return false;
-	if (p->opt.nopts != 0 && (p->opt.nopts != 3 ||
-	    memcmp(p->opt.kinds, kinds_nnt, sizeof kinds_nnt) != 0))
-		return false;
-	/* never set for TCP; checked so that the claim above stays true */
-	return (p->udp_len | p->icmp_type | p->icmp_code | p->icmp_is_error |
-	    p->icmp_id | p->icmp_seq | p->inner.family) == 0;
-}
-
-/*
- * Decode a frame into a slot of a reader thread's batch: into the
- * reader's own scratch first (whose lines stay in its cache), then the
- * slot's two lines are written, and the packet whole into *cold only
- * when they cannot hold it.
- */
+/* Decode a frame into a slot of a reader thread's batch. */
 void
-ss_engine_decode_slot(struct ss_slot_decoder *d, struct ss_slot *out,
-    struct ss_packet *cold, int linktype, uint64_t ts_ns, const uint8_t *data,
-    uint32_t caplen, uint32_t wirelen)
+ss_engine_decode_slot(const struct ss_slot_decoder *d, struct ss_pipe_slot *s,
+    int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+    uint32_t wirelen)
 {
-	struct ss_pipe_slot *t = &d->tmp;
-	struct ss_slot *s = &d->slot;
-	const struct ss_packet *p = &t->pkt;
-
-	slot_decode(d->seed, t, linktype, ts_ns, data, caplen, wirelen);
-	t->pkt.payload = NULL;	/* the frame's buffer is reused */
-	s->hash = t->hash;
-	s->key = t->key;
-	s->ts_ns = ts_ns;
-	s->caplen = p->caplen;
-	s->wirelen = p->wirelen;
-	s->keyed = t->keyed;
-	s->from_lo = t->from_lo;
-	if (!slot_fits(t)) {
-		*cold = *p;
-		s->cold = 1;
-	} else {
-		s->cold = 0;
-		s->seq = p->seq;
-		s->ack = p->ack;
-		s->ip_len = p->ip_len;
-		s->l4_len = p->l4_len;
-		s->payload_len = p->payload_len;
-		s->payload_cap = p->payload_cap;
-		s->ts_val = p->opt.ts_val;
-		s->ts_ecr = p->opt.ts_ecr;
-		s->linktype = p->linktype;
-		s->flags = p->flags;
-		s->win = p->win;
-		s->ip_id = p->ip_id;
-		s->opt_has = p->opt.has;
-		s->outcome = p->outcome;
-		s->reason = p->reason;
-		s->ttl = p->ttl;
-		s->tos = p->tos;
-		s->thlen = p->thlen;
-		s->nopts = p->opt.nopts;
-	}
-	/*
-	 * Built in the reader's own memory, copied out in a few wide stores:
-	 * the slot's lines come from the other core, and every store to
-	 * them waits in the store buffer until they arrive.
-	 */
-	*out = *s;
-}
-
-static const struct ss_packet slot_zero;
-
-/* The packet a slot holds, as ss_decode() made it (no payload pointer). */
-void
-ss_engine_slot_packet(const struct ss_slot *s, const struct ss_packet *cold,
-    struct ss_packet *p)
-{
-	if (s->cold) {
-		*p = *cold;
-		return;
-	}
-	*p = slot_zero;
-	p->ts_ns = s->ts_ns;
-	p->caplen = s->caplen;
-	p->wirelen = s->wirelen;
-	p->linktype = s->linktype;
-	p->outcome = s->outcome;
-	p->reason = s->reason;
-	p->family = s->key.family;
-	p->proto = IPPROTO_TCP;
-	p->ttl = s->ttl;
-	p->tos = s->tos;
-	p->ip_id = s->ip_id;
-	p->ip_len = s->ip_len;
-	p->l4_len = s->l4_len;
-	if (s->from_lo) {
-		p->src = s->key.lo;
-		p->dst = s->key.hi;
-		p->sport = s->key.lo_port;
-		p->dport = s->key.hi_port;
-	} else {
-		p->src = s->key.hi;
-		p->dst = s->key.lo;
-		p->sport = s->key.hi_port;
-		p->dport = s->key.lo_port;
-	}
-	p->seq = s->seq;
-	p->ack = s->ack;
-	p->flags = s->flags;
-	p->win = s->win;
-	p->thlen = s->thlen;
-	p->opt.has = s->opt_has;
-	p->opt.ts_val = s->ts_val;
-	p->opt.ts_ecr = s->ts_ecr;
-	p->opt.nopts = s->nopts;
-	if (s->nopts != 0)
-		memcpy(p->opt.kinds, kinds_nnt, sizeof kinds_nnt);
-	p->payload_len = s->payload_len;
-	p->payload_cap = s->payload_cap;
+	slot_decode(d->seed, s, linktype, ts_ns, data, caplen, wirelen);
+	s->pkt.payload = NULL;	/* the frame's buffer is reused */
 }
 
 /* Process a run of decoded slots in order, prefetching ahead. */
 void
-ss_engine_process_slots(struct ss_engine *e, const struct ss_slot *s,
-    const struct ss_packet *cold, size_t n)
+ss_engine_process_slots(struct ss_engine *e, struct ss_pipe_slot *s,
+    size_t n)
 {
 	size_t i;
 
@@ -525,9 +394,7 @@ ss_engine_process_slots(struct ss_engine *e, const struct ss_slot *s,
 			ss_flow_prefetch_bucket(e->ft, s[i + 2].hash);
 		if (i + 1 < n && s[i + 1].keyed)
 			ss_flow_prefetch_flow(e->ft, s[i + 1].hash);
-		ss_engine_slot_packet(&s[i], &cold[i], &e->slot_pkt);
-		engine_process(e, &e->slot_pkt, &s[i].key, s[i].hash,
-		    s[i].keyed != 0, s[i].from_lo != 0);
+		engine_process(e, &s[i]);
 	}
 }
 

@@ -113,7 +113,6 @@ struct ss_engine {
 	struct ss_pipe_slot	pipe[SS_PIPE_DEPTH];
 	unsigned		pipe_head;
 	unsigned		pipe_n;
-	struct ss_packet	slot_pkt;	/* a slot's packet, unpacked */
 };
 
 struct ss_engine *ss_engine_new(const struct ss_engine_config *);
@@ -144,60 +143,19 @@ void		 ss_engine_drain(struct ss_engine *);
  * frame into a slot needs only a copy of the flow hash's key (taken with
  * ss_engine_slot_decoder, kept by the reader), so it may run in another
  * thread while the engine processes earlier slots, without touching the
- * engine's memory.  The slot keeps no pointer into the frame.
- * Processing a run of slots prefetches the flows of the next ones.
- *
- * A slot is two cache lines, since every line of it moves from the
- * reader's core to the engine's and back: what a plain TCP segment
- * needs, its addresses and ports taken from the flow key.  Any other
- * frame (another protocol, not keyed, VLAN tags, tunnels, fragments,
- * TCP options other than NOP, NOP, timestamps, an urgent pointer) is
- * kept whole in the slot's entry of a parallel array of packets, written
- * only then ("cold").  ss_engine_slot_packet() gives back exactly the
- * packet ss_decode() makes of the frame, without its payload pointer.
+ * engine's memory.  The slot keeps no pointer into the
+ * frame.  Processing a run of slots prefetches the flows of the next ones.
  */
-struct ss_slot {
-	/* first line: what the flow table needs */
-	uint64_t		hash;
-	struct ss_flow_key	key;
-	uint64_t		ts_ns;
-	uint32_t		caplen;
-	uint32_t		wirelen;
-	/* second line: the segment */
-	uint32_t		seq, ack;
-	uint32_t		ip_len, l4_len;
-	uint32_t		payload_len, payload_cap;
-	uint32_t		ts_val, ts_ecr;
-	int32_t			linktype;
-	uint16_t		flags, win;
-	uint16_t		ip_id;
-	uint16_t		opt_has;
-	uint8_t			outcome, reason, ttl, tos;
-	uint8_t			thlen;
-	uint8_t			nopts;		/* 0, or 3: NOP, NOP, timestamps */
-	uint8_t			keyed;
-	uint8_t			from_lo;
-	uint8_t			cold;		/* the packet is in the cold array */
-	uint8_t			pad[11];
-};
-
 struct ss_slot_decoder {
-	uint64_t		seed[2];	/* a copy of the flow table's hash key */
-	struct ss_pipe_slot	tmp;		/* the reader's own scratch */
-	struct ss_slot		slot;
+	uint64_t	seed[2];	/* a copy of the flow table's hash key */
 };
-
 void		 ss_engine_slot_decoder(const struct ss_engine *,
 		    struct ss_slot_decoder *);
-void		 ss_engine_decode_slot(struct ss_slot_decoder *,
-		    struct ss_slot *, struct ss_packet *cold, int linktype,
-		    uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
-		    uint32_t wirelen);
+void		 ss_engine_decode_slot(const struct ss_slot_decoder *,
+		    struct ss_pipe_slot *, int linktype, uint64_t ts_ns,
+		    const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 void		 ss_engine_process_slots(struct ss_engine *,
-		    const struct ss_slot *, const struct ss_packet *cold,
-		    size_t n);
-void		 ss_engine_slot_packet(const struct ss_slot *,
-		    const struct ss_packet *cold, struct ss_packet *);
+		    struct ss_pipe_slot *, size_t n);
 
 /* Advance the packet clock without a frame (expires timers). */
 void		 ss_engine_advance(struct ss_engine *, uint64_t now_ns);
