@@ -562,6 +562,11 @@ read_error(struct ss_loop *l)
 #define RD_RING		6	/* batches in flight */
 #define RD_SPIN		4000	/* polls before sleeping */
 
+struct rd_batch {
+	size_t			n;
+	struct ss_pipe_slot	slot[RD_BATCH];
+};
+
 /*
  * What each side writes often lives on cache lines of its own: the reader
  * writes its fields for every frame, and a line shared with anything the
@@ -570,11 +575,6 @@ read_error(struct ss_loop *l)
  * allocated on lines of its own for the same reason.
  */
 #define RD_LINE		64
-
-struct rd_batch {
-	_Alignas(RD_LINE) struct ss_pipe_slot slot[RD_BATCH];
-	size_t			n;
-};
 
 struct reader {
 	/* the reader's own, written for every frame */
@@ -738,7 +738,7 @@ run_threaded(struct ss_loop *l)
 	r->l = l;
 	r->npkts = l->cap->npkts;
 	ss_engine_slot_decoder(l->eng, &r->dec);
-	r->ring = aligned_alloc(RD_LINE, RD_RING * sizeof(*r->ring));
+	r->ring = malloc(RD_RING * sizeof(*r->ring));
 	if (r->ring == NULL) {
 		free(r);
 		return false;
