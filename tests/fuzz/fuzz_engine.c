@@ -43,11 +43,18 @@ fake_clock(void *ctx)
 	return *t += 1000000;
 }
 
-/* Build what the screen and --ladder would show, into nothing. */
+/*
+ * Build what the screen would show, into nothing: the pages of every pane
+ * and the first lines of connection 0's ladder (in a buffer kept across
+ * inputs, as the screen keeps its own).  At the end of an input the whole
+ * ladder is written as --ladder writes it; that allocates 64 lines, which
+ * the allocator maps and unmaps, so it is not done after every batch.
+ */
 static void
-view_pages(struct ss_view *m)
+view_pages(struct ss_view *m, bool final)
 {
 	static FILE *null;
+	static struct ss_view_line lines[8];
 	struct ss_view_row rows[8], row;
 	const struct ss_view_rec *recs;
 	size_t total, n;
@@ -58,6 +65,11 @@ view_pages(struct ss_view *m)
 		ss_view_page(m, (enum ss_view_pane)pane, 0, 8, rows, &total);
 	ss_view_expire(m);
 	n = ss_view_history(m, &recs, &row, &have);
+	if (!final) {
+		ss_view_ladder(&row, have, recs, n, ss_view_history_lost(m),
+		    80, false, n / 2, lines, 8);
+		return;
+	}
 	if (null == NULL)
 		null = fopen("/dev/null", "w");
 	if (null != NULL)
@@ -150,7 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ss_engine_process_slots(e, slots, nslots);
 				nslots = 0;
 				if (m != NULL)
-					view_pages(m);
+					view_pages(m, false);
 			}
 		} else
 			ss_engine_frame(e, lt, t, data + off, (uint32_t)n,
@@ -164,7 +176,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ss_engine_process_slots(e, slots, nslots);
 	ss_engine_finish(e);
 	if (m != NULL) {
-		view_pages(m);
+		view_pages(m, true);
 		ss_view_free(m);
 	}
 	for (i = 0; i < 4; i++) {
