@@ -4,13 +4,18 @@
  *
  * Records are allocated in chunks as the table grows and never move, so a
  * flow pointer stays valid until the flow is removed.  Links (hash chain,
- * LRU) are 32-bit pool indices to keep the record small.
+ * LRU) are 32-bit pool indices to keep the record small.  The hash chains
+ * and a 32-bit tag of each record's hash live apart from the records, in
+ * a dense array at the head of each chunk: a lookup compares tags and
+ * reads a record only when its tag matches, and unlinking a record from
+ * its chain walks that array, not the (cold) records before it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,14 +30,25 @@ struct lru {
 	size_t		count;
 };
 
+/* A record's place in its hash chain (or the free list). */
+struct link {
+	uint32_t	next;
+	uint32_t	tag;	/* the upper half of its hash */
+};
+
+struct chunk {
+	struct link	*links;	/* 1 << shift each, records follow */
+	struct ss_flow	*recs;
+};
+
 struct ss_flow_table {
 	struct ss_flow_table_config cfg;
-	struct ss_flow	**chunks;	/* pool, 1 << shift records each */
+	struct chunk	*chunks;	/* pool, 1 << shift records each */
 	uint32_t	 shift;
 	uint32_t	 nchunks;
 	uint32_t	 maxchunks;
 	uint32_t	 used;		/* slots ever handed out (high water) */
-	uint32_t	 free_head;	/* free list through hnext */
+	uint32_t	 free_head;	/* free list through the links */
 	uint32_t	*buckets;
 	uint32_t	 nbuckets;	/* power of two */
 	struct lru	 lru[SS_FC_COUNT];
@@ -44,11 +60,49 @@ struct ss_flow_table {
 	void		*end_ctx;
 };
 
+#define HUGE_PAGE	((size_t)2 << 20)
+
+/*
+ * Memory for the pool and the bucket array, which are read at random:
+ * allocations of a megabyte or more are rounded up to whole 2 MiB pages,
+ * aligned, and offered to the kernel for transparent huge pages, so that
+ * a lookup or an eviction costs a cache miss and not also a TLB miss.
+ * Smaller ones come from malloc.  Free with free().
+ */
+static void *
+table_alloc(size_t size)
+{
+	void *p;
+
+	if (size < HUGE_PAGE / 2)
+		return malloc(size);
+	size = (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	p = aligned_alloc(HUGE_PAGE, size);
+#ifdef MADV_HUGEPAGE
+	if (p != NULL)
+		(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 /* The record at pool index i. */
 static inline struct ss_flow *
 slot(const struct ss_flow_table *ft, uint32_t i)
 {
-	return &ft->chunks[i >> ft->shift][i & ((1u << ft->shift) - 1)];
+	return &ft->chunks[i >> ft->shift].recs[i & ((1u << ft->shift) - 1)];
+}
+
+/* The chain link of pool index i. */
+static inline struct link *
+link_of(const struct ss_flow_table *ft, uint32_t i)
+{
+	return &ft->chunks[i >> ft->shift].links[i & ((1u << ft->shift) - 1)];
+}
+
+static inline uint32_t
+tag_of(uint64_t hash)
+{
+	return (uint32_t)(hash >> 32);
 }
 
 /* Fill a 128-bit key from the system's random source. */
@@ -95,7 +149,7 @@ ss_flow_table_new(const struct ss_flow_table_config *cfg)
 	while (nb < ft->cfg.max_flows && nb < (1u << 30))
 		nb <<= 1;
 	ft->nbuckets = nb;
-	ft->buckets = malloc((size_t)nb * sizeof(*ft->buckets));
+	ft->buckets = table_alloc((size_t)nb * sizeof(*ft->buckets));
 	/* small tables get one small chunk */
 	ft->shift = 0;
 	while (ft->shift < CHUNK_SHIFT_MAX &&
@@ -127,7 +181,7 @@ ss_flow_table_free(struct ss_flow_table *ft)
 	if (ft == NULL)
 		return;
 	for (i = 0; i < ft->nchunks; i++)
-		free(ft->chunks[i]);
+		free(ft->chunks[i].links);
 	free(ft->chunks);
 	free(ft->buckets);
 	free(ft);
@@ -318,19 +372,32 @@ ss_flow_prefetch_bucket(const struct ss_flow_table *ft, uint64_t hash)
 	__builtin_prefetch(&ft->buckets[hash & (ft->nbuckets - 1)]);
 }
 
-/* Prefetch the first flow record of a hash's chain, all its lines. */
+/* Ask the memory system for all lines of a flow record. */
+static inline void
+prefetch_lines(const struct ss_flow *f)
+{
+	const char *p = (const char *)f;
+	size_t off;
+
+	for (off = 0; off < sizeof(*f); off += 64)
+		__builtin_prefetch(p + off);
+}
+
+/* Prefetch the record of a hash's chain whose tag matches, all its lines. */
 void
 ss_flow_prefetch_flow(const struct ss_flow_table *ft, uint64_t hash)
 {
 	uint32_t i = ft->buckets[hash & (ft->nbuckets - 1)];
-	const char *p;
-	size_t off;
+	uint32_t tag = tag_of(hash);
+	const struct link *l;
 
-	if (i == SS_NIL)
-		return;
-	p = (const char *)slot(ft, i);
-	for (off = 0; off < sizeof(struct ss_flow); off += 64)
-		__builtin_prefetch(p + off);
+	for (; i != SS_NIL; i = l->next) {
+		l = link_of(ft, i);
+		if (l->tag == tag) {
+			prefetch_lines(slot(ft, i));
+			return;
+		}
+	}
 }
 
 /* Find a flow by key. */
@@ -339,13 +406,17 @@ ss_flow_lookup(struct ss_flow_table *ft, const struct ss_flow_key *k,
     uint64_t hash)
 {
 	uint32_t i = ft->buckets[hash & (ft->nbuckets - 1)];
+	uint32_t tag = tag_of(hash);
+	const struct link *l;
 	struct ss_flow *f;
 
-	while (i != SS_NIL) {
+	for (; i != SS_NIL; i = l->next) {
+		l = link_of(ft, i);
+		if (l->tag != tag)
+			continue;
 		f = slot(ft, i);
 		if (memcmp(&f->key, k, sizeof(*k)) == 0)
 			return f;
-		i = f->hnext;
 	}
 	return NULL;
 }
@@ -405,10 +476,10 @@ hash_unlink(struct ss_flow_table *ft, struct ss_flow *f)
 
 	while (*pi != SS_NIL) {
 		if (*pi == f->self) {
-			*pi = f->hnext;
+			*pi = link_of(ft, f->self)->next;
 			return;
 		}
-		pi = &slot(ft, *pi)->hnext;
+		pi = &link_of(ft, *pi)->next;
 	}
 }
 
@@ -423,9 +494,29 @@ ss_flow_remove(struct ss_flow_table *ft, struct ss_flow *f,
 	hash_unlink(ft, f);
 	lru_unlink(ft, f);
 	f->fclass = SS_FC_FREE;
-	f->hnext = ft->free_head;
+	link_of(ft, f->self)->next = ft->free_head;
 	ft->free_head = f->self;
 	ft->count--;
+}
+
+/*
+ * When one eviction comes, more follow (a flood, a scan): the next
+ * victims are the LRU neighbours of this one, old and cold.  Ask for the
+ * next one's bucket (its record was asked for at the last eviction, so
+ * reading where its bucket is costs nothing) and for the record of the
+ * one after it, so that each eviction finds its victim in the cache.
+ */
+static void
+prefetch_victims(const struct ss_flow_table *ft, const struct ss_flow *f)
+{
+	const struct ss_flow *next;
+
+	if (f->lru_prev == SS_NIL)
+		return;
+	next = slot(ft, f->lru_prev);
+	__builtin_prefetch(&ft->buckets[next->bucket]);
+	if (next->lru_prev != SS_NIL)
+		prefetch_lines(slot(ft, next->lru_prev));
 }
 
 /*
@@ -462,6 +553,7 @@ evict_one(struct ss_flow_table *ft)
 	}
 	if (best != NULL) {
 		ft->evictions++;
+		prefetch_victims(ft, best);
 		ss_flow_remove(ft, best, SS_END_EVICTED);
 	}
 }
@@ -470,12 +562,14 @@ evict_one(struct ss_flow_table *ft)
 static struct ss_flow *
 alloc_slot(struct ss_flow_table *ft)
 {
-	struct ss_flow *f, *chunk;
+	struct ss_flow *f;
+	struct chunk *c;
+	size_t nl;
 	uint32_t i;
 
 	if (ft->free_head != SS_NIL) {
 		f = slot(ft, ft->free_head);
-		ft->free_head = f->hnext;
+		ft->free_head = link_of(ft, ft->free_head)->next;
 		return f;
 	}
 	if (ft->used >= ft->cfg.max_flows)
@@ -483,10 +577,15 @@ alloc_slot(struct ss_flow_table *ft)
 	if ((ft->used >> ft->shift) >= ft->nchunks) {
 		if (ft->nchunks >= ft->maxchunks)
 			return NULL;
-		chunk = malloc(((size_t)1 << ft->shift) * sizeof(*chunk));
-		if (chunk == NULL)
+		/* the links, then the records on a line of their own */
+		nl = (((size_t)sizeof(struct link) << ft->shift) + 63) & ~63u;
+		c = &ft->chunks[ft->nchunks];
+		c->links = table_alloc(nl +
+		    ((size_t)1 << ft->shift) * sizeof(struct ss_flow));
+		if (c->links == NULL)
 			return NULL;
-		ft->chunks[ft->nchunks++] = chunk;
+		c->recs = (struct ss_flow *)(void *)((char *)c->links + nl);
+		ft->nchunks++;
 	}
 	i = ft->used++;
 	f = slot(ft, i);
@@ -522,7 +621,8 @@ ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
 	f->id = ss_flow_next_id(ft, k->proto);
 	b = (uint32_t)(hash & (ft->nbuckets - 1));
 	f->bucket = b;
-	f->hnext = ft->buckets[b];
+	link_of(ft, self)->next = ft->buckets[b];
+	link_of(ft, self)->tag = tag_of(hash);
 	ft->buckets[b] = self;
 	lru_link(ft, f);
 	ft->count++;
@@ -663,7 +763,8 @@ ss_flow_table_memory(const struct ss_flow_table *ft)
 {
 	return sizeof(*ft) + (size_t)ft->nbuckets * sizeof(*ft->buckets) +
 	    (size_t)ft->maxchunks * sizeof(*ft->chunks) +
-	    ((size_t)ft->nchunks << ft->shift) * sizeof(struct ss_flow);
+	    ((size_t)ft->nchunks << ft->shift) *
+	    (sizeof(struct ss_flow) + sizeof(struct link));
 }
 
 /* Which side of a flow sent a packet of it. */

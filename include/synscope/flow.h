@@ -83,7 +83,6 @@ enum ss_flow_end {
 
 struct ss_flow {
 	struct ss_flow_key key;
-	uint32_t	hnext;		/* hash chain */
 	uint32_t	lru_prev;	/* per-class LRU list, newest at head */
 	uint32_t	lru_next;
 	uint8_t		fclass;		/* enum ss_flow_class */

@@ -17,7 +17,6 @@ main(void)
 	printf("struct ss_flow        %zu bytes (%zu cache lines of 64)\n",
 	    sizeof(struct ss_flow), (sizeof(struct ss_flow) + 63) / 64);
 	SHOW(struct ss_flow, key);
-	SHOW(struct ss_flow, hnext);
 	SHOW(struct ss_flow, lru_prev);
 	SHOW(struct ss_flow, fclass);
 	SHOW(struct ss_flow, self);
