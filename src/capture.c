@@ -786,13 +786,105 @@ run_threaded(struct ss_loop *l)
 	return true;
 }
 
+/*
+ * The cache lines the CPU round-trip probe passes between two threads.
+ * Sequentially consistent stores, as tests/bench/corelat measures: each
+ * waits for its line, so a run measures the line's trips and not the
+ * store buffer.
+ */
+struct rt_probe {
+	_Alignas(64) _Atomic uint32_t ping;
+	_Alignas(64) _Atomic uint32_t pong;
+	_Atomic bool	 quit;
+};
+
+#define RT_EXCHANGES	200
+#define RT_RUNS		5
+#define RT_LIMIT_NS	20000000ULL
+
+static uint64_t
+mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The other side of the probe: answer each ping with a pong. */
+static void *
+rt_answer(void *arg)
+{
+	struct rt_probe *p = arg;
+	uint32_t i, n = RT_EXCHANGES * RT_RUNS;
+
+	for (i = 1; i <= n; i++) {
+		while (atomic_load(&p->ping) != i)
+			if (atomic_load_explicit(&p->quit,
+			    memory_order_relaxed))
+				return NULL;
+		atomic_store(&p->pong, i);
+	}
+	return NULL;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t
+ss_cpu_round_trip_ns(void)
+{
+	static struct rt_probe probe;
+	uint64_t runs[RT_RUNS], start, t0, rtt = UINT64_MAX;
+	uint32_t i = 0, spins;
+	pthread_t t;
+	int r;
+
+	atomic_store(&probe.ping, 0);
+	atomic_store(&probe.pong, 0);
+	atomic_store(&probe.quit, false);
+	if (pthread_create(&t, NULL, rt_answer, &probe) != 0)
+		return UINT64_MAX;
+	start = mono_now_ns();
+	for (r = 0; r < RT_RUNS; r++) {
+		t0 = mono_now_ns();
+		for (; i < (uint32_t)(r + 1) * RT_EXCHANGES; i++) {
+			atomic_store(&probe.ping, i + 1);
+			spins = 0;
+			while (atomic_load(&probe.pong) != i + 1)
+				if (++spins % 1024 == 0 &&
+				    mono_now_ns() - start > RT_LIMIT_NS)
+					goto out;
+		}
+		runs[r] = (mono_now_ns() - t0) / RT_EXCHANGES;
+	}
+	qsort(runs, RT_RUNS, sizeof(runs[0]), cmp_u64);
+	rtt = runs[RT_RUNS / 2];
+out:
+	atomic_store(&probe.quit, true);
+	pthread_join(t, NULL);
+	return rtt;
+}
+
+bool
+ss_cpus_close(void)
+{
+	return ss_cpu_round_trip_ns() < SS_CPUS_CLOSE_NS;
+}
+
 /* Read a file as fast as possible, in batches. */
 static void
 run_fast(struct ss_loop *l)
 {
 	int n;
 
-	if (l->threads >= 2 && l->cap->dumper == NULL && run_threaded(l))
+	if (l->threads >= 2 && l->cap->dumper == NULL &&
+	    (!l->threads_auto || ss_cpus_close()) && run_threaded(l))
 		return;
 	l->batch = true;
 	while (!l->stop && !sig_term) {

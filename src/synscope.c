@@ -33,6 +33,7 @@
 
 static const char *progname = "synscope";
 static int nthreads;		/* --threads; 0 until decided */
+static bool threads_auto;	/* not given: 2 only if the CPUs are close */
 
 /* Threads for reading a file: 2 when two CPUs can run this process. */
 static int
@@ -96,7 +97,7 @@ usage(FILE *fp)
 "  --tcp-timeout s idle timeout of open TCP connections (default 3600)\n"
 "  --threads n     reading a file as fast as possible: 2 reads and decodes\n"
 "                  in a thread of its own, 1 in one thread (default 2 with\n"
-"                  two or more usable CPUs)\n"
+"                  two usable CPUs that pass data quickly, else 1)\n"
 "  --paused        view: start a replay paused, the first packet not applied\n"
 "  --linger s      view: wall-clock seconds closed rows stay (default 3)\n"
 "  --ascii         view and --ladder: ASCII line drawing, no UTF-8\n"
@@ -275,6 +276,7 @@ run_view(struct ss_capture *cap, struct ss_engine *eng, double speed,
 	loop.cap = cap;
 	loop.eng = eng;
 	loop.threads = nthreads;
+	loop.threads_auto = threads_auto;
 	loop.speed = speed;
 	loop.paused = va->paused && !ss_capture_is_live(cap);
 	loop.key_fd = -1;
@@ -329,6 +331,7 @@ run_ladder(struct ss_capture *cap, struct ss_engine *eng,
 	loop.cap = cap;
 	loop.eng = eng;
 	loop.threads = nthreads;
+	loop.threads_auto = threads_auto;
 	loop.key_fd = -1;
 	status = ss_loop_run(&loop);
 	if (status != SS_EXIT_OK)
@@ -553,8 +556,10 @@ main(int argc, char **argv)
 	}
 	co.filter = filter;
 
-	if (nthreads == 0)
+	if (nthreads == 0) {
 		nthreads = default_threads();
+		threads_auto = true;
+	}
 	if (ss_signals_init() != 0) {
 		errmsg("cannot set up signal handling: %s", strerror(errno));
 		free(filter);
@@ -603,6 +608,7 @@ main(int argc, char **argv)
 	loop.cap = cap;
 	loop.eng = eng;
 	loop.threads = nthreads;
+	loop.threads_auto = threads_auto;
 	loop.speed = speed;
 	loop.key_fd = -1;
 	loop.on_batch = on_batch;

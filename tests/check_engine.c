@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check_suites.h"
 #include "frames.h"
+#include "synscope/capture.h"
 #include "synscope/engine.h"
 #include "synscope/tcp.h"
 #include "synscope/zeek.h"
@@ -478,6 +480,28 @@ START_TEST(test_state_names)
 }
 END_TEST
 
+/*
+ * The probe that decides whether a file is read with two threads: it
+ * ends, within its 20 ms limit when the other thread gets no CPU, and
+ * gives a round trip or UINT64_MAX, never 0.
+ */
+START_TEST(test_cpu_round_trip)
+{
+	struct timespec a, b;
+	uint64_t ns, took;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ns = ss_cpu_round_trip_ns();
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	took = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL +
+	    (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+	ck_assert_uint_gt(ns, 0);
+	if (ns != UINT64_MAX)
+		ck_assert_uint_lt(ns, 20000000);
+	ck_assert_uint_lt(took, 2000000000ULL);
+}
+END_TEST
+
 Suite *
 make_engine_suite(void)
 {
@@ -487,6 +511,7 @@ make_engine_suite(void)
 	tcase_add_loop_test(tc, test_scenario, 0, (int)NSCEN * 4);
 	tcase_add_test(tc, test_time_wait_expiry);
 	tcase_add_test(tc, test_state_names);
+	tcase_add_test(tc, test_cpu_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -313,6 +313,94 @@ START_TEST(test_iter_and_reuse_slots)
 }
 END_TEST
 
+/* The key of mkflow(i). */
+static struct ss_flow_key
+mkkey(int i)
+{
+	struct ss_flow_key k;
+	struct ss_packet p;
+	char a[32];
+	bool lo;
+
+	snprintf(a, sizeof(a), "10.9.%d.%d", (i >> 8) & 255, i & 255);
+	p = mkpkt(a, 40000, "10.8.0.1", 80, IPPROTO_TCP);
+	ck_assert(ss_flow_key_of(&p, &k, &lo));
+	return k;
+}
+
+/*
+ * Hash chains: flows whose hashes share a bucket, some also the tag (the
+ * hash's upper half), some not; taken out at the head, in the middle and
+ * at the tail of their chain, by removal, eviction and expiry, and their
+ * slots reused.  Every lookup must find exactly the live flows.
+ */
+START_TEST(test_hash_chains)
+{
+	const uint64_t bucket = 0x2a;
+	struct ss_flow_table *ft;
+	struct ss_flow_key k;
+	struct ss_flow *f;
+	struct ended e;
+	bool live[96];
+	int i, j;
+
+	/* even: all the same hash; odd: the same bucket, a tag of its own */
+#define CHAIN_HASH(i) ((i) % 2 == 0 ? bucket | (7ULL << 32) : \
+	bucket | ((uint64_t)(i) << 40))
+	ft = mktable(48, &e);
+	memset(live, 0, sizeof(live));
+	for (i = 0; i < 48; i++) {
+		k = mkkey(i);
+		f = ss_flow_create(ft, &k, CHAIN_HASH(i), SEC + (uint64_t)i,
+		    SS_FC_UDP);
+		ck_assert_ptr_nonnull(f);
+		live[i] = true;
+	}
+	/* out of the chain: the newest (its head), middle ones, the oldest */
+	for (i = 47; i >= 0; i -= 5) {
+		k = mkkey(i);
+		f = ss_flow_lookup(ft, &k, CHAIN_HASH(i));
+		ck_assert_ptr_nonnull(f);
+		ck_assert_mem_eq(&f->key, &k, sizeof(k));
+		ss_flow_remove(ft, f, SS_END_CLOSED);
+		live[i] = false;
+	}
+	ck_assert_int_eq(e.n, 10);
+	/* refill: the freed slots are reused, then the oldest are evicted */
+	for (i = 48; i < 96; i++) {
+		k = mkkey(i);
+		ck_assert_ptr_nonnull(ss_flow_create(ft, &k, CHAIN_HASH(i),
+		    SEC + (uint64_t)i, SS_FC_UDP));
+		live[i] = true;
+	}
+	ck_assert_uint_eq(ss_flow_evictions(ft), 38);
+	for (i = 0, j = 0; i < 96; i++)
+		if (live[i] && j++ < 38)
+			live[i] = false;	/* the 38 oldest went */
+	for (i = 0; i < 96; i++) {
+		k = mkkey(i);
+		f = ss_flow_lookup(ft, &k, CHAIN_HASH(i));
+		if (!live[i]) {
+			ck_assert_msg(f == NULL, "flow %d should be gone", i);
+			continue;
+		}
+		ck_assert_msg(f != NULL, "flow %d lost", i);
+		ck_assert_mem_eq(&f->key, &k, sizeof(k));
+		ck_assert_uint_eq(f->first_ns, SEC + (uint64_t)i);
+	}
+	ck_assert_uint_eq(ss_flow_count(ft), 48);
+	/* all expire: the chain empties */
+	ss_flow_expire(ft, 1000 * SEC, 0);
+	ck_assert_uint_eq(ss_flow_count(ft), 0);
+	for (i = 0; i < 96; i++) {
+		k = mkkey(i);
+		ck_assert_ptr_null(ss_flow_lookup(ft, &k, CHAIN_HASH(i)));
+	}
+#undef CHAIN_HASH
+	ss_flow_table_free(ft);
+}
+END_TEST
+
 /* The lower endpoint is the lower address in byte order, then port. */
 START_TEST(test_key_order)
 {
@@ -392,6 +480,7 @@ make_flow_suite(void)
 	tcase_add_test(tc, test_eviction_keeps_handshakes);
 	tcase_add_test(tc, test_timeouts);
 	tcase_add_test(tc, test_iter_and_reuse_slots);
+	tcase_add_test(tc, test_hash_chains);
 	suite_add_tcase(s, tc);
 	return s;
 }

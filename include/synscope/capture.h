@@ -76,6 +76,7 @@ struct ss_loop {
 	bool		 batch;		/* reading a file in batches (pipelined) */
 	int		 threads;	/* 2: read and decode a file in a
 					   thread of its own when batching */
+	bool		 threads_auto;	/* 2 only if ss_cpus_close() */
 	bool		 eof;		/* input is finished */
 	/* status after the run */
 	int		 status;	/* enum ss_exit */
@@ -90,6 +91,17 @@ int		 ss_signals_init(void);
 bool		 ss_signal_pending(void);
 /* SIGWINCH seen since the last call? */
 bool		 ss_winch_pending(void);
+
+/*
+ * The round trip of a cache line between this thread and another one, in
+ * nanoseconds (the median of five runs of 200 exchanges); UINT64_MAX when
+ * the other thread got no CPU within 20 ms.  ss_cpus_close() is true when
+ * it is under SS_CPUS_CLOSE_NS: handing each batch of packets to another
+ * thread pays then.
+ */
+#define SS_CPUS_CLOSE_NS	500
+uint64_t	 ss_cpu_round_trip_ns(void);
+bool		 ss_cpus_close(void);
 
 /* Run until the input ends, -c is reached, a signal, or stop is set. */
 int		 ss_loop_run(struct ss_loop *);
