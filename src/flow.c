@@ -69,6 +69,14 @@ struct ss_flow_table {
  * a lookup or an eviction costs a cache miss and not also a TLB miss.
  * Smaller ones come from malloc.  Free with free().
  */
+static size_t
+table_size(size_t size)
+{
+	if (size < HUGE_PAGE / 2)
+		return size;
+	return (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+}
+
 static void *
 table_alloc(size_t size)
 {
@@ -76,7 +84,7 @@ table_alloc(size_t size)
 
 	if (size < HUGE_PAGE / 2)
 		return malloc(size);
-	size = (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	size = table_size(size);
 	p = aligned_alloc(HUGE_PAGE, size);
 #ifdef MADV_HUGEPAGE
 	if (p != NULL)
@@ -578,7 +586,8 @@ alloc_slot(struct ss_flow_table *ft)
 		if (ft->nchunks >= ft->maxchunks)
 			return NULL;
 		/* the links, then the records on a line of their own */
-		nl = (((size_t)sizeof(struct link) << ft->shift) + 63) & ~63u;
+		nl = (((size_t)sizeof(struct link) << ft->shift) + 63) &
+		    ~(size_t)63;
 		c = &ft->chunks[ft->nchunks];
 		c->links = table_alloc(nl +
 		    ((size_t)1 << ft->shift) * sizeof(struct ss_flow));
@@ -761,10 +770,14 @@ ss_flow_iter(struct ss_flow_table *ft, uint32_t *cursor)
 size_t
 ss_flow_table_memory(const struct ss_flow_table *ft)
 {
-	return sizeof(*ft) + (size_t)ft->nbuckets * sizeof(*ft->buckets) +
-	    (size_t)ft->maxchunks * sizeof(*ft->chunks) +
-	    ((size_t)ft->nchunks << ft->shift) *
-	    (sizeof(struct ss_flow) + sizeof(struct link));
+	size_t links = (((size_t)sizeof(struct link) << ft->shift) + 63) &
+	    ~(size_t)63;
+
+	return sizeof(*ft) +
+	    table_size((size_t)ft->nbuckets * sizeof(*ft->buckets)) +
+	    (size_t)ft->maxchunks * sizeof(*ft->chunks) + ft->nchunks *
+	    table_size(links + ((size_t)1 << ft->shift) *
+	    sizeof(struct ss_flow));
 }
 
 /* Which side of a flow sent a packet of it. */
