@@ -179,9 +179,9 @@ START_TEST(test_lookup_both_directions)
 }
 END_TEST
 
-/* Create the flow of 10.9.x.y:port -> 10.8.0.1:80 at time t. */
-static struct ss_flow *
-mkflow(struct ss_flow_table *ft, int i, uint64_t t, uint8_t fc)
+/* The key of 10.9.x.y:40000 -> 10.8.0.1:80 (TCP), x.y from i. */
+static struct ss_flow_key
+mkkey(int i)
 {
 	struct ss_flow_key k;
 	struct ss_packet p;
@@ -191,6 +191,15 @@ mkflow(struct ss_flow_table *ft, int i, uint64_t t, uint8_t fc)
 	snprintf(a, sizeof(a), "10.9.%d.%d", (i >> 8) & 255, i & 255);
 	p = mkpkt(a, 40000, "10.8.0.1", 80, IPPROTO_TCP);
 	ck_assert(ss_flow_key_of(&p, &k, &lo));
+	return k;
+}
+
+/* Create the flow of mkkey(i) at time t. */
+static struct ss_flow *
+mkflow(struct ss_flow_table *ft, int i, uint64_t t, uint8_t fc)
+{
+	struct ss_flow_key k = mkkey(i);
+
 	return ss_flow_create(ft, &k, ss_flow_hash(ft, &k), t, fc);
 }
 
@@ -312,21 +321,6 @@ START_TEST(test_iter_and_reuse_slots)
 	ss_flow_table_free(ft);
 }
 END_TEST
-
-/* The key of mkflow(i). */
-static struct ss_flow_key
-mkkey(int i)
-{
-	struct ss_flow_key k;
-	struct ss_packet p;
-	char a[32];
-	bool lo;
-
-	snprintf(a, sizeof(a), "10.9.%d.%d", (i >> 8) & 255, i & 255);
-	p = mkpkt(a, 40000, "10.8.0.1", 80, IPPROTO_TCP);
-	ck_assert(ss_flow_key_of(&p, &k, &lo));
-	return k;
-}
 
 /*
  * Hash chains: flows whose hashes share a bucket, some also the tag (the
