@@ -839,16 +839,22 @@ cmp_u64(const void *a, const void *b)
 uint64_t
 ss_cpu_round_trip_ns(void)
 {
-	static struct rt_probe probe;
+	struct rt_probe probe;	/* the other thread is joined before return */
 	uint64_t runs[RT_RUNS], start, t0, rtt = UINT64_MAX;
 	uint32_t i = 0, spins;
+	sigset_t all, old;
 	pthread_t t;
-	int r;
+	int r, rc;
 
-	atomic_store(&probe.ping, 0);
-	atomic_store(&probe.pong, 0);
-	atomic_store(&probe.quit, false);
-	if (pthread_create(&t, NULL, rt_answer, &probe) != 0)
+	atomic_init(&probe.ping, 0);
+	atomic_init(&probe.pong, 0);
+	atomic_init(&probe.quit, false);
+	/* signals stay with the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&t, NULL, rt_answer, &probe);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
 		return UINT64_MAX;
 	start = mono_now_ns();
 	for (r = 0; r < RT_RUNS; r++) {

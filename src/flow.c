@@ -585,7 +585,8 @@ alloc_slot(struct ss_flow_table *ft)
 	if ((ft->used >> ft->shift) >= ft->nchunks) {
 		if (ft->nchunks >= ft->maxchunks)
 			return NULL;
-		/* the links, then the records on a line of their own */
+		/* the links, then the records (on a line of their own
+		   when the chunk is on huge pages) */
 		nl = (((size_t)sizeof(struct link) << ft->shift) + 63) &
 		    ~(size_t)63;
 		c = &ft->chunks[ft->nchunks];
