@@ -93,6 +93,20 @@ table_alloc(size_t size)
 	return p;
 }
 
+/* A chunk: its links, then its records, from a cache line boundary. */
+static size_t
+links_bytes(uint32_t shift)
+{
+	return (((size_t)sizeof(struct link) << shift) + 63) & ~(size_t)63;
+}
+
+static size_t
+chunk_bytes(uint32_t shift)
+{
+	return links_bytes(shift) + ((size_t)1 << shift) *
+	    sizeof(struct ss_flow);
+}
+
 /* The record at pool index i. */
 static inline struct ss_flow *
 slot(const struct ss_flow_table *ft, uint32_t i)
@@ -572,7 +586,6 @@ alloc_slot(struct ss_flow_table *ft)
 {
 	struct ss_flow *f;
 	struct chunk *c;
-	size_t nl;
 	uint32_t i;
 
 	if (ft->free_head != SS_NIL) {
@@ -585,16 +598,12 @@ alloc_slot(struct ss_flow_table *ft)
 	if ((ft->used >> ft->shift) >= ft->nchunks) {
 		if (ft->nchunks >= ft->maxchunks)
 			return NULL;
-		/* the links, then the records (on a line of their own
-		   when the chunk is on huge pages) */
-		nl = (((size_t)sizeof(struct link) << ft->shift) + 63) &
-		    ~(size_t)63;
 		c = &ft->chunks[ft->nchunks];
-		c->links = table_alloc(nl +
-		    ((size_t)1 << ft->shift) * sizeof(struct ss_flow));
+		c->links = table_alloc(chunk_bytes(ft->shift));
 		if (c->links == NULL)
 			return NULL;
-		c->recs = (struct ss_flow *)(void *)((char *)c->links + nl);
+		c->recs = (struct ss_flow *)(void *)((char *)c->links +
+		    links_bytes(ft->shift));
 		ft->nchunks++;
 	}
 	i = ft->used++;
@@ -771,14 +780,10 @@ ss_flow_iter(struct ss_flow_table *ft, uint32_t *cursor)
 size_t
 ss_flow_table_memory(const struct ss_flow_table *ft)
 {
-	size_t links = (((size_t)sizeof(struct link) << ft->shift) + 63) &
-	    ~(size_t)63;
-
 	return sizeof(*ft) +
 	    table_size((size_t)ft->nbuckets * sizeof(*ft->buckets)) +
-	    (size_t)ft->maxchunks * sizeof(*ft->chunks) + ft->nchunks *
-	    table_size(links + ((size_t)1 << ft->shift) *
-	    sizeof(struct ss_flow));
+	    (size_t)ft->maxchunks * sizeof(*ft->chunks) +
+	    ft->nchunks * table_size(chunk_bytes(ft->shift));
 }
 
 /* Which side of a flow sent a packet of it. */

