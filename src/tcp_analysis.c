@@ -228,12 +228,103 @@ answers_loss_report(const struct ss_tcp_conn *c, const struct ss_packet *p,
 }
 
 /*
+ * Header prediction, as in BSD's tcp_input and Linux's fast path: most
+ * segments of a connection are the next in order from one side, with an
+ * ACK and no SYN, FIN or RST, while both windows are open.  For those no
+ * rule of ss_tcp_analyze() can report anything once the checks below
+ * pass, and only its bookkeeping is left.  Returns false, having changed
+ * nothing, for any other segment.  The effects must be exactly the full
+ * path's: a build with -DSS_VERIFY_PREDICTION runs both on every predicted
+ * segment and aborts on any difference (tests/prediction.sh).
+ */
+static bool
+analyze_predicted(struct ss_tcp_conn *c, const struct ss_packet *p, int side)
+{
+	struct ss_tcp_dir *fwd = &c->dir[side], *rev = &c->dir[1 - side];
+	uint32_t seq = p->seq, ack = p->ack, len = p->payload_len;
+	uint32_t now, nextseq, end = 0;
+	bool same_ack;
+	int sh;
+
+	if ((p->flags & (SS_TH_SYN | SS_TH_FIN | SS_TH_RST | SS_TH_ACK)) !=
+	    SS_TH_ACK)
+		return false;
+	/* in order from a side already seen; nothing for the window rules */
+	if (!fwd->have || !fwd->have_win || seq != fwd->nxt || p->win == 0 ||
+	    (rev->have_win && rev->win == 0))
+		return false;
+	/* no handshake time to take, no ACK of unseen data */
+	if ((!c->irtt_done && c->syn_ns != 0) ||
+	    (rev->have_maxseq && SEQ_GT(ack, rev->maxseq)))
+		return false;
+	same_ack = fwd->have_ack && ack == fwd->ack;
+	if (len == 0) {
+		if (same_ack)
+			return false;	/* a duplicate ACK or window update */
+	} else {
+		if (rev->have_ack && SEQ_LEQ(seq + len, rev->ack))
+			return false;	/* spurious retransmission */
+		sh = win_shift(c, 1 - side);
+		if (sh >= 0 && rev->have_ack && rev->have_win &&
+		    seq + len == rev->ack + (rev->win << (rev->win_syn ? 0 :
+		    sh)))
+			return false;	/* window full */
+	}
+
+	now = (uint32_t)(p->ts_ns / 1000);
+	if (!same_ack)
+		fwd->dupacks = 0;
+	nextseq = seq + len;
+	if (SEQ_GT(nextseq, fwd->nxt)) {
+		if (len > 0)
+			end = nextseq;
+		fwd->nxt_us = now;
+	}
+	rtt_track(c, p, side, now, false, end);
+	if (!fwd->have_maxseq || seq == fwd->maxseq) {
+		fwd->maxseq = SEQ_GT(fwd->nxt, nextseq) ? fwd->nxt : nextseq;
+		fwd->have_maxseq = 1;
+	}
+	fwd->win = p->win;
+	fwd->win_syn = 0;
+	fwd->have_win = 1;
+	fwd->ack_us = now;
+	fwd->segflags = sacks_above(p) ? MARK_SACK : 0;
+	return true;
+}
+
+static bool	analyze_full(struct ss_engine *, struct ss_flow *,
+		    const struct ss_packet *, int);
+
+/*
  * Analyse one segment (before the state engine moves nxt on).  Reports
  * each finding as an anomaly of the packet.  Returns true for a
  * zero-window probe, which does not advance its sender's nxt.
  */
 bool
 ss_tcp_analyze(struct ss_engine *e, struct ss_flow *f,
+    const struct ss_packet *p, int side)
+{
+#ifdef SS_VERIFY_PREDICTION
+	struct ss_flow pred = *f;
+	size_t nevs = e->nevs;
+
+	if (analyze_predicted(&pred.u.tcp, p, side)) {
+		if (analyze_full(e, f, p, side) || e->nevs != nevs ||
+		    memcmp(&pred, f, sizeof(pred)) != 0)
+			ss_prediction_failed("ss_tcp_analyze", f, p);
+		return false;
+	}
+#else
+	if (analyze_predicted(&f->u.tcp, p, side))
+		return false;
+#endif
+	return analyze_full(e, f, p, side);
+}
+
+/* Every rule, in Wireshark's order. */
+static bool
+analyze_full(struct ss_engine *e, struct ss_flow *f,
     const struct ss_packet *p, int side)
 {
 	struct ss_tcp_conn *c = &f->u.tcp;

@@ -664,6 +664,24 @@ tcp_class(const struct ss_tcp_conn *c)
 	return SS_FC_TCP_OPEN;
 }
 
+#ifdef SS_VERIFY_PREDICTION
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A predicted segment's effects differed from the full path's. */
+_Noreturn void
+ss_prediction_failed(const char *where, const struct ss_flow *f,
+    const struct ss_packet *p)
+{
+	fprintf(stderr, "synscope: %s: header prediction differs from the "
+	    "full path: flow %llu, packet at %llu ns, flags 0x%x, seq %u, "
+	    "ack %u, len %u\n", where, (unsigned long long)f->id,
+	    (unsigned long long)p->ts_ns, p->flags, p->seq, p->ack,
+	    p->payload_len);
+	abort();
+}
+#endif
+
 /* Track one segment; returns the flow's timeout class. */
 uint8_t
 ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,

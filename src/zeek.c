@@ -407,10 +407,70 @@ update_state_machine(struct ss_flow *f, int side, uint16_t fl, uint32_t seq,
 	return flipped;
 }
 
+/*
+ * Header prediction for Zeek's bookkeeping: a segment with an ACK and no
+ * SYN, FIN or RST, between two ESTABLISHED endpoints, with an open
+ * window, changes no state and adds at most its 'D', 'A' or 'T' letter;
+ * only the sequence fields move.  Returns false, having changed nothing,
+ * for any other segment.  Exactly the full path's effects (checked with
+ * -DSS_VERIFY_PREDICTION, see tcp_analysis.c).
+ */
+static bool
+zeek_predicted(struct ss_tcp_conn *c, const struct ss_packet *p, int side)
+{
+	struct ss_zeek_dir *me = &c->dir[side].z, *peer = &c->dir[1 - side].z;
+	uint32_t len = p->payload_len, one_past = p->seq + len;
+	int32_t delta;
+
+	if ((p->flags & (SS_TH_SYN | SS_TH_FIN | SS_TH_RST | SS_TH_ACK)) !=
+	    SS_TH_ACK || me->state != SS_Z_ESTABLISHED ||
+	    peer->state != SS_Z_ESTABLISHED || p->win == 0)
+		return false;
+	if (len != 0)
+		tcp_check_history(c, side, HIST_DATA_PKT, 'D');
+	else
+		tcp_check_history(c, side, HIST_ACK_PKT, 'A');
+	if (!c->dir[0].z.did_close || !c->dir[1].z.did_close)
+		c->zlast_ns = p->ts_ns;
+	delta = (int32_t)(p->ack - peer->ack);
+	if (!(p->ack == 0 && delta > TOO_LARGE_SEQ_DELTA) && delta > 0)
+		update_wrapping(&peer->ack, &peer->ack_wraps, p->ack);
+	delta = (int32_t)(one_past - me->last);
+	if (delta > 0)
+		update_wrapping(&me->last, &me->last_wraps, one_past);
+	else if (len > 0)
+		tcp_scaled_history(c, side, 'T', &me->rxmt);
+	return true;
+}
+
+static void	zeek_tcp_full(struct ss_flow *, const struct ss_packet *, int);
+
 /* Zeek's per-packet TCP processing, for one segment. */
 void
 ss_zeek_tcp_packet(struct ss_engine *e, struct ss_flow *f,
     const struct ss_packet *p, int side)
+{
+#ifdef SS_VERIFY_PREDICTION
+	struct ss_flow pred = *f;
+
+	(void)e;
+	if (zeek_predicted(&pred.u.tcp, p, side)) {
+		zeek_tcp_full(f, p, side);
+		if (memcmp(&pred, f, sizeof(pred)) != 0)
+			ss_prediction_failed("ss_zeek_tcp_packet", f, p);
+		return;
+	}
+#else
+	(void)e;
+	if (zeek_predicted(&f->u.tcp, p, side))
+		return;
+#endif
+	zeek_tcp_full(f, p, side);
+}
+
+/* Every step of Zeek's TCP analyzer for a segment. */
+static void
+zeek_tcp_full(struct ss_flow *f, const struct ss_packet *p, int side)
 {
 	struct ss_tcp_conn *c = &f->u.tcp;
 	struct ss_zeek_dir *me = &c->dir[side].z, *peer = &c->dir[1 - side].z;
@@ -418,7 +478,6 @@ ss_zeek_tcp_packet(struct ss_engine *e, struct ss_flow *f,
 	uint32_t len = p->payload_len, seg_len, one_past, rel_seq;
 	int32_t delta;
 
-	(void)e;
 	seg_len = len + ((fl & SS_TH_SYN) ? 1 : 0) + ((fl & SS_TH_FIN) ? 1 : 0);
 	if (fl & SS_TH_RST)
 		seg_len -= len;

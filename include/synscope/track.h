@@ -33,6 +33,12 @@ int64_t	 ss_tcp_window(const struct ss_flow *, int side);
 uint32_t ss_tcp_in_flight(const struct ss_flow *, int side);
 uint64_t ss_tcp_irtt_ns(const struct ss_flow *);
 
+#ifdef SS_VERIFY_PREDICTION
+/* A predicted segment's effects differed from the full path's: abort. */
+_Noreturn void ss_prediction_failed(const char *where, const struct ss_flow *,
+	    const struct ss_packet *);
+#endif
+
 /* UDP and ICMP (udp.c) */
 bool	 ss_udp_sender_is_orig(const struct ss_packet *);
 uint8_t	 ss_udp_packet(struct ss_engine *, struct ss_flow *,
