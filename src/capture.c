@@ -42,6 +42,7 @@ struct ss_capture {
 	char		*rbuf;		/* the savefile's stdio buffer */
 	pcap_dumper_t	*dumper;
 	int		 linktype;
+	int		 snaplen;	/* pcap_snapshot(): fixed once opened */
 	bool		 live;
 	bool		 nano;
 	uint64_t	 count;
@@ -318,6 +319,7 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 	c->live = o->iface != NULL;
 	c->count = o->count;
 	c->linktype = pcap_datalink(p);
+	c->snaplen = pcap_snapshot(p);
 #ifdef HAVE_PCAP_SET_TSTAMP_PRECISION
 	c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
 #endif
@@ -498,11 +500,10 @@ static bool
 bad_record(struct ss_loop *l, const struct pcap_pkthdr *h, uint64_t npkts)
 {
 	struct ss_capture *c = l->cap;
-	int snap;
+	int snap = c->snaplen;
 
 	if (c->live)
 		return false;
-	snap = pcap_snapshot(c->p);
 	if (h->caplen > h->len || (snap > 0 && h->caplen > (bpf_u_int32)snap)) {
 		snprintf(l->err, sizeof(l->err), "%.200s: corrupt record after "
 		    "%llu packets: captured length %u exceeds %s %u",

@@ -511,6 +511,16 @@ ss_flow_remove(struct ss_flow_table *ft, struct ss_flow *f,
     enum ss_flow_end why)
 {
 	f->end = (uint8_t)why;
+	/*
+	 * An expiring flow's bucket and LRU neighbours are cold: ask for
+	 * them now, so that they arrive while its record is written.  The
+	 * newer neighbour is the next to expire in its class: all of it.
+	 */
+	__builtin_prefetch(&ft->buckets[f->bucket], 1);
+	if (f->lru_prev != SS_NIL)
+		prefetch_lines(slot(ft, f->lru_prev));
+	if (f->lru_next != SS_NIL)
+		__builtin_prefetch(&slot(ft, f->lru_next)->lru_prev, 1);
 	if (ft->end_cb != NULL)
 		ft->end_cb(ft->end_ctx, f);
 	hash_unlink(ft, f);
