@@ -234,8 +234,9 @@ answers_loss_report(const struct ss_tcp_conn *c, const struct ss_packet *p,
  * rule of ss_tcp_analyze() can report anything once the checks below
  * pass, and only its bookkeeping is left.  Returns false, having changed
  * nothing, for any other segment.  The effects must be exactly the full
- * path's: a build with -DSS_VERIFY_PREDICTION runs both on every predicted
- * segment and aborts on any difference (tests/prediction.sh).
+ * path's: a build configured with --enable-verify-prediction (the CI's
+ * sanitizer build, every fuzzing build) runs both on every predicted
+ * segment and aborts on any difference.
  */
 static bool
 analyze_predicted(struct ss_tcp_conn *c, const struct ss_packet *p, int side)

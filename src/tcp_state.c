@@ -33,6 +33,8 @@
  * Every state change goes through tcp_set_state(), which reports it.
  */
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -665,9 +667,6 @@ tcp_class(const struct ss_tcp_conn *c)
 }
 
 #ifdef SS_VERIFY_PREDICTION
-#include <stdio.h>
-#include <stdlib.h>
-
 /* A predicted segment's effects differed from the full path's. */
 _Noreturn void
 ss_prediction_failed(const char *where, const struct ss_flow *f,
