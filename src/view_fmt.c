@@ -69,10 +69,10 @@ ln_reset(struct ss_view_line *l, uint8_t role)
 static void
 ln_mem(struct ss_view_line *l, const char *s, size_t n)
 {
-	size_t i;
+	size_t i, room = sizeof(l->text) - 1 - l->len;
 
-	if (l->len + n >= sizeof(l->text))
-		n = sizeof(l->text) - 1 - l->len;
+	if (n > room)
+		n = room;
 	/* never cut a code point */
 	while (n > 0 && n < strlen(s) && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
