@@ -109,26 +109,57 @@ static const char digit_pairs[] =
     "50515253545556575859606162636465666768697071727374"
     "75767778798081828384858687888990919293949596979899";
 
-/* Append an unsigned decimal, two digits at a time. */
-void
-wbuf_u64(struct ss_wbuf *w, uint64_t v)
+/* Number of decimal digits of v (v >= 10). */
+static inline unsigned
+dec_digits(uint64_t v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
+	static const uint64_t pow10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL,
+		10000000000000000ULL, 100000000000000000ULL,
+		1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	/* bits * log10(2), then one correction */
+	unsigned t = ((unsigned)(64 - __builtin_clzll(v)) * 1233) >> 12;
 
+	return t + 1 - (v < pow10[t]);
+}
+
+/* An unsigned decimal, written from its last digit, two at a time. */
+char *
+fmt_u64(char *p, uint64_t v)
+{
+	char *end, *q;
+
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	end = q = p + dec_digits(v);
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
 
 		v /= 100;
-		tmp[--i] = digit_pairs[d + 1];
-		tmp[--i] = digit_pairs[d];
+		q -= 2;
+		memcpy(q, digit_pairs + d, 2);
 	}
-	if (v >= 10) {
-		tmp[--i] = digit_pairs[v * 2 + 1];
-		tmp[--i] = digit_pairs[v * 2];
-	} else
-		tmp[--i] = (char)('0' + v);
-	wbuf_mem(w, tmp + i, sizeof(tmp) - i);
+	if (v >= 10)
+		memcpy(q - 2, digit_pairs + v * 2, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return end;
+}
+
+/* Append an unsigned decimal. */
+void
+wbuf_u64(struct ss_wbuf *w, uint64_t v)
+{
+	char *p = wbuf_room(w, FMT_U64_MAX);
+
+	if (p != NULL)
+		wbuf_commit(w, fmt_u64(p, v));
 }
 
 /* Append a signed decimal. */
@@ -177,21 +208,26 @@ wbuf_printf(struct ss_wbuf *w, const char *fmt, ...)
 }
 
 /* Seconds.microseconds of a packet time. */
-void
-wbuf_ts(struct ss_wbuf *w, uint64_t ns)
+char *
+fmt_ts(char *p, uint64_t ns)
 {
 	uint32_t us = (uint32_t)((ns % 1000000000ULL) / 1000);
-	char *p;
 
-	wbuf_u64(w, ns / 1000000000ULL);
-	if (w->len + 7 > w->cap && !wbuf_reserve(w, 7))
-		return;
-	p = w->buf + w->len;
+	p = fmt_u64(p, ns / 1000000000ULL);
 	p[0] = '.';
 	memcpy(p + 1, digit_pairs + (us / 10000) * 2, 2);
 	memcpy(p + 3, digit_pairs + (us / 100 % 100) * 2, 2);
 	memcpy(p + 5, digit_pairs + (us % 100) * 2, 2);
-	w->len += 7;
+	return p + 7;
+}
+
+void
+wbuf_ts(struct ss_wbuf *w, uint64_t ns)
+{
+	char *p = wbuf_room(w, FMT_TS_MAX);
+
+	if (p != NULL)
+		wbuf_commit(w, fmt_ts(p, ns));
 }
 
 /* A duration in seconds with six decimals. */
@@ -211,19 +247,14 @@ ss_addr_str(int family, const struct ss_addr *a, char *buf, size_t len)
 	return buf;
 }
 
-/* Append an address; IPv4 is formatted by hand (the common case). */
-void
-wbuf_addr(struct ss_wbuf *w, int family, const struct ss_addr *a)
+/* An address; IPv4 is formatted by hand (the common case). */
+char *
+fmt_addr(char *p, int family, const struct ss_addr *a)
 {
 	char tmp[SS_ADDRSTRLEN];
 	int i;
 
 	if (family != 6) {
-		char *p;
-
-		if (w->len + 15 > w->cap && !wbuf_reserve(w, 15))
-			return;
-		p = w->buf + w->len;
 		for (i = 0; i < 4; i++) {
 			unsigned o = a->a[i];
 
@@ -239,10 +270,20 @@ wbuf_addr(struct ss_wbuf *w, int family, const struct ss_addr *a)
 			} else
 				*p++ = (char)('0' + o);
 		}
-		w->len = (size_t)(p - w->buf);
-		return;
+		return p;
 	}
-	wbuf_str(w, ss_addr_str(family, a, tmp, sizeof(tmp)));
+	ss_addr_str(family, a, tmp, sizeof(tmp));
+	return fmt_str(p, tmp);
+}
+
+/* Append an address. */
+void
+wbuf_addr(struct ss_wbuf *w, int family, const struct ss_addr *a)
+{
+	char *p = wbuf_room(w, SS_ADDRSTRLEN);
+
+	if (p != NULL)
+		wbuf_commit(w, fmt_addr(p, family, a));
 }
 
 /* Untrusted bytes as printable ASCII, the rest escaped. */

@@ -30,80 +30,154 @@ has_duration(const struct ss_flow *f)
 	return ss_zeek_duration(f) > 0;
 }
 
+
+/* A member holding one of the program's own names: no escaping. */
+static inline char *
+json_name(char *p, const char *s)
+{
+	*p++ = '"';
+	p = fmt_str(p, s);
+	*p++ = '"';
+	return p;
+}
+
 /* Handshake timing and RTT members (present only when measured). */
-static void
-conn_json_timing(struct ss_jsonw *j, const struct ss_flow *f)
+static char *
+conn_json_timing(char *p, const struct ss_flow *f)
 {
 	const struct ss_tcp_conn *t = &f->u.tcp;
 
 	if (t->irtt_done && t->synack_ns > t->syn_ns &&
 	    t->ack_ns >= t->synack_ns) {
-		jw_secs(j, "syn_synack_rtt", t->synack_ns - t->syn_ns);
-		jw_secs(j, "synack_ack_rtt", t->ack_ns - t->synack_ns);
+		p = FMT_LIT(p, ",\"syn_synack_rtt\":");
+		p = fmt_ts(p, t->synack_ns - t->syn_ns);
+		p = FMT_LIT(p, ",\"synack_ack_rtt\":");
+		p = fmt_ts(p, t->ack_ns - t->synack_ns);
 	}
-	if (t->irtt_done && t->ack_ns >= t->syn_ns)
-		jw_secs(j, "handshake_rtt", ss_tcp_irtt_ns(f));
+	if (t->irtt_done && t->ack_ns >= t->syn_ns) {
+		p = FMT_LIT(p, ",\"handshake_rtt\":");
+		p = fmt_ts(p, ss_tcp_irtt_ns(f));
+	}
 	if (t->rtt_n > 0) {
-		jw_secs(j, "rtt_min", (uint64_t)t->rtt_min_us * 1000);
-		jw_secs(j, "rtt_avg", t->rtt_sum_us * 1000 / t->rtt_n);
-		jw_secs(j, "rtt_max", (uint64_t)t->rtt_max_us * 1000);
+		p = FMT_LIT(p, ",\"rtt_min\":");
+		p = fmt_ts(p, (uint64_t)t->rtt_min_us * 1000);
+		p = FMT_LIT(p, ",\"rtt_avg\":");
+		p = fmt_ts(p, t->rtt_sum_us * 1000 / t->rtt_n);
+		p = FMT_LIT(p, ",\"rtt_max\":");
+		p = fmt_ts(p, (uint64_t)t->rtt_max_us * 1000);
 	}
+	return p;
 }
 
-/* One record as a JSON line. */
+/* The TCP members of a JSON record. */
+static char *
+conn_json_tcp(char *p, const struct ss_flow *f)
+{
+	const struct ss_tcp_conn *t = &f->u.tcp;
+	bool first;
+	int i;
+
+	p = FMT_LIT(p, ",\"orig_state\":");
+	p = json_name(p, ss_tcp_state_name(t->dir[0].state));
+	p = FMT_LIT(p, ",\"resp_state\":");
+	p = json_name(p, ss_tcp_state_name(t->dir[1].state));
+	if (t->dir[0].inferred || t->dir[1].inferred)
+		p = FMT_LIT(p, ",\"inferred\":true,\"anomalies\":[");
+	else
+		p = FMT_LIT(p, ",\"inferred\":false,\"anomalies\":[");
+	first = true;
+	for (i = 0; i < SS_AN_WORDS; i++) {
+		if (!(t->anomalies & (1u << i)))
+			continue;
+		if (!first)
+			*p++ = ',';
+		p = json_name(p, ss_anomaly_name((enum ss_anomaly)i));
+		first = false;
+	}
+	p = FMT_LIT(p, "],\"anomaly_counts\":{");
+	first = true;
+	for (i = 0; i < SS_AN_WORDS; i++) {
+		if (t->an_count[i] == 0)
+			continue;
+		if (!first)
+			*p++ = ',';
+		p = json_name(p, ss_anomaly_name((enum ss_anomaly)i));
+		*p++ = ':';
+		p = fmt_u64(p, t->an_count[i]);
+		first = false;
+	}
+	*p++ = '}';
+	if (t->dup_frames != 0) {
+		p = FMT_LIT(p, ",\"duplicate_frames\":");
+		p = fmt_u64(p, t->dup_frames);
+	}
+	return conn_json_timing(p, f);
+}
+
+/*
+ * One record as a JSON line.  Records are the bulk of the output when
+ * flows are short (a scan, a SYN flood: one record per packet), so the
+ * line is written through a cursor into room taken once.
+ */
 static void
 conn_json(struct conn_ctx *c, const struct ss_flow *f)
 {
-	struct ss_jsonw j;
-	char uid[20];
-	int i;
+	const char *h;
+	char *p;
 
-	ss_flow_uid(f, uid);
-	jw_begin(&j, c->w);
-	jw_secs(&j, "ts", f->first_ns);
-	jw_lit(&j, "uid", uid);
-	jw_addr(&j, "id.orig_h", f->key.family, ss_flow_addr(f, 0));
-	jw_u64(&j, "id.orig_p", ss_flow_port(f, 0));
-	jw_addr(&j, "id.resp_h", f->key.family, ss_flow_addr(f, 1));
-	jw_u64(&j, "id.resp_p", ss_flow_port(f, 1));
-	jw_lit(&j, "proto", ss_proto_name(f->key.proto));
+	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
+		return;
+	p = FMT_LIT(p, "{\"ts\":");
+	p = fmt_ts(p, f->first_ns);
+	p = FMT_LIT(p, ",\"uid\":\"");
+	ss_flow_uid(f, p);
+	p += SS_UID_LEN;
+	p = FMT_LIT(p, "\",\"id.orig_h\":\"");
+	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 0));
+	p = FMT_LIT(p, "\",\"id.orig_p\":");
+	p = fmt_u64(p, ss_flow_port(f, 0));
+	p = FMT_LIT(p, ",\"id.resp_h\":\"");
+	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 1));
+	p = FMT_LIT(p, "\",\"id.resp_p\":");
+	p = fmt_u64(p, ss_flow_port(f, 1));
+	p = FMT_LIT(p, ",\"proto\":");
+	p = json_name(p, ss_proto_name(f->key.proto));
 	if (has_duration(f)) {
-		jw_secs(&j, "duration", ss_zeek_duration(f));
-		jw_u64(&j, "orig_bytes", ss_zeek_bytes(f, 0));
-		jw_u64(&j, "resp_bytes", ss_zeek_bytes(f, 1));
+		p = FMT_LIT(p, ",\"duration\":");
+		p = fmt_ts(p, ss_zeek_duration(f));
+		p = FMT_LIT(p, ",\"orig_bytes\":");
+		p = fmt_u64(p, ss_zeek_bytes(f, 0));
+		p = FMT_LIT(p, ",\"resp_bytes\":");
+		p = fmt_u64(p, ss_zeek_bytes(f, 1));
 	}
-	jw_lit(&j, "conn_state", ss_zeek_conn_state(f));
-	if (ss_zeek_history(f)[0] != '\0')
-		jw_lit(&j, "history", ss_zeek_history(f));
-	jw_u64(&j, "orig_pkts", f->d[0].pkts);
-	jw_u64(&j, "orig_ip_bytes", f->d[0].ip_bytes);
-	jw_u64(&j, "resp_pkts", f->d[1].pkts);
-	jw_u64(&j, "resp_ip_bytes", f->d[1].ip_bytes);
-	jw_u64(&j, "stream", f->id);
-	if (f->key.proto == IPPROTO_TCP) {
-		const struct ss_tcp_conn *t = &f->u.tcp;
-
-		jw_lit(&j, "orig_state", ss_tcp_state_name(t->dir[0].state));
-		jw_lit(&j, "resp_state", ss_tcp_state_name(t->dir[1].state));
-		jw_bool(&j, "inferred", t->dir[0].inferred || t->dir[1].inferred);
-		jw_arr_begin(&j, "anomalies");
-		for (i = 0; i < SS_AN_WORDS; i++)
-			if (t->anomalies & (1u << i))
-				jw_lit(&j, NULL, ss_anomaly_name((enum ss_anomaly)i));
-		jw_arr_end(&j);
-		jw_obj_begin(&j, "anomaly_counts");
-		for (i = 0; i < SS_AN_WORDS; i++)
-			if (t->an_count[i] != 0)
-				jw_u64(&j, ss_anomaly_name((enum ss_anomaly)i),
-				    t->an_count[i]);
-		jw_obj_end(&j);
-		if (t->dup_frames != 0)
-			jw_u64(&j, "duplicate_frames", t->dup_frames);
-		conn_json_timing(&j, f);
-	} else
-		jw_lit(&j, "state", ss_udp_state_name(f->u.udp.state));
-	jw_lit(&j, "end", ss_flow_end_name(f->end));
-	jw_end(&j);
+	p = FMT_LIT(p, ",\"conn_state\":");
+	p = json_name(p, ss_zeek_conn_state(f));
+	h = ss_zeek_history(f);
+	if (h[0] != '\0') {
+		p = FMT_LIT(p, ",\"history\":");
+		p = json_name(p, h);
+	}
+	p = FMT_LIT(p, ",\"orig_pkts\":");
+	p = fmt_u64(p, f->d[0].pkts);
+	p = FMT_LIT(p, ",\"orig_ip_bytes\":");
+	p = fmt_u64(p, f->d[0].ip_bytes);
+	p = FMT_LIT(p, ",\"resp_pkts\":");
+	p = fmt_u64(p, f->d[1].pkts);
+	p = FMT_LIT(p, ",\"resp_ip_bytes\":");
+	p = fmt_u64(p, f->d[1].ip_bytes);
+	p = FMT_LIT(p, ",\"stream\":");
+	p = fmt_u64(p, f->id);
+	if (f->key.proto == IPPROTO_TCP)
+		p = conn_json_tcp(p, f);
+	else {
+		p = FMT_LIT(p, ",\"state\":");
+		p = json_name(p, ss_udp_state_name(f->u.udp.state));
+	}
+	p = FMT_LIT(p, ",\"end\":");
+	p = json_name(p, ss_flow_end_name(f->end));
+	*p++ = '}';
+	wbuf_commit(c->w, p);
+	wbuf_eol(c->w);
 }
 
 /* A Zeek log time for #open/#close: UTC, "%Y-%m-%d-%H-%M-%S". */
@@ -156,78 +230,81 @@ tsv_header(struct conn_ctx *c, uint64_t open_ns)
 	c->header_done = true;
 }
 
-/* One record as a Zeek TSV line. */
+/* One record as a Zeek TSV line, through a cursor as conn_json(). */
 static void
 conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 {
-	struct ss_wbuf *w = c->w;
-	char uid[20];
+	const char *h;
+	char *p;
 
 	if (!c->header_done)
 		tsv_header(c, f->first_ns);
-	ss_flow_uid(f, uid);
-	wbuf_ts(w, f->first_ns);
-	wbuf_char(w, '\t');
-	wbuf_str(w, uid);
-	wbuf_char(w, '\t');
-	wbuf_addr(w, f->key.family, ss_flow_addr(f, 0));
-	wbuf_char(w, '\t');
-	wbuf_u64(w, ss_flow_port(f, 0));
-	wbuf_char(w, '\t');
-	wbuf_addr(w, f->key.family, ss_flow_addr(f, 1));
-	wbuf_char(w, '\t');
-	wbuf_u64(w, ss_flow_port(f, 1));
-	wbuf_char(w, '\t');
-	wbuf_str(w, ss_proto_name(f->key.proto));
-	wbuf_char(w, '\t');
+	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
+		return;
+	p = fmt_ts(p, f->first_ns);
+	*p++ = '\t';
+	ss_flow_uid(f, p);
+	p += SS_UID_LEN;
+	*p++ = '\t';
+	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 0));
+	*p++ = '\t';
+	p = fmt_u64(p, ss_flow_port(f, 0));
+	*p++ = '\t';
+	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 1));
+	*p++ = '\t';
+	p = fmt_u64(p, ss_flow_port(f, 1));
+	*p++ = '\t';
+	p = fmt_str(p, ss_proto_name(f->key.proto));
+	*p++ = '\t';
 	if (has_duration(f)) {
-		wbuf_dur(w, ss_zeek_duration(f));
-		wbuf_char(w, '\t');
-		wbuf_u64(w, ss_zeek_bytes(f, 0));
-		wbuf_char(w, '\t');
-		wbuf_u64(w, ss_zeek_bytes(f, 1));
+		p = fmt_ts(p, ss_zeek_duration(f));
+		*p++ = '\t';
+		p = fmt_u64(p, ss_zeek_bytes(f, 0));
+		*p++ = '\t';
+		p = fmt_u64(p, ss_zeek_bytes(f, 1));
 	} else
-		wbuf_str(w, "-\t-\t-");
-	wbuf_char(w, '\t');
-	wbuf_str(w, ss_zeek_conn_state(f));
-	wbuf_char(w, '\t');
-	wbuf_str(w, ss_zeek_history(f)[0] != '\0' ? ss_zeek_history(f) : "-");
-	wbuf_char(w, '\t');
-	wbuf_u64(w, f->d[0].pkts);
-	wbuf_char(w, '\t');
-	wbuf_u64(w, f->d[0].ip_bytes);
-	wbuf_char(w, '\t');
-	wbuf_u64(w, f->d[1].pkts);
-	wbuf_char(w, '\t');
-	wbuf_u64(w, f->d[1].ip_bytes);
-	wbuf_char(w, '\t');
-	wbuf_u64(w, f->id);
-	wbuf_char(w, '\t');
+		p = FMT_LIT(p, "-\t-\t-");
+	*p++ = '\t';
+	p = fmt_str(p, ss_zeek_conn_state(f));
+	*p++ = '\t';
+	h = ss_zeek_history(f);
+	p = fmt_str(p, h[0] != '\0' ? h : "-");
+	*p++ = '\t';
+	p = fmt_u64(p, f->d[0].pkts);
+	*p++ = '\t';
+	p = fmt_u64(p, f->d[0].ip_bytes);
+	*p++ = '\t';
+	p = fmt_u64(p, f->d[1].pkts);
+	*p++ = '\t';
+	p = fmt_u64(p, f->d[1].ip_bytes);
+	*p++ = '\t';
+	p = fmt_u64(p, f->id);
+	*p++ = '\t';
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct ss_tcp_conn *t = &f->u.tcp;
 		bool any = false;
 		int i;
 
-		wbuf_str(w, ss_tcp_state_name(t->dir[0].state));
-		wbuf_char(w, '\t');
-		wbuf_str(w, ss_tcp_state_name(t->dir[1].state));
-		wbuf_char(w, '\t');
-		wbuf_char(w, t->dir[0].inferred || t->dir[1].inferred ?
-		    'T' : 'F');
-		wbuf_char(w, '\t');
+		p = fmt_str(p, ss_tcp_state_name(t->dir[0].state));
+		*p++ = '\t';
+		p = fmt_str(p, ss_tcp_state_name(t->dir[1].state));
+		*p++ = '\t';
+		*p++ = t->dir[0].inferred || t->dir[1].inferred ? 'T' : 'F';
+		*p++ = '\t';
 		for (i = 0; i < SS_AN_WORDS; i++) {
 			if (!(t->anomalies & (1u << i)))
 				continue;
 			if (any)
-				wbuf_char(w, ',');
-			wbuf_str(w, ss_anomaly_name((enum ss_anomaly)i));
+				*p++ = ',';
+			p = fmt_str(p, ss_anomaly_name((enum ss_anomaly)i));
 			any = true;
 		}
 		if (!any)
-			wbuf_str(w, "(empty)");
+			p = FMT_LIT(p, "(empty)");
 	} else
-		wbuf_str(w, "-\t-\t-\t-");
-	wbuf_eol(w);
+		p = FMT_LIT(p, "-\t-\t-\t-");
+	wbuf_commit(c->w, p);
+	wbuf_eol(c->w);
 }
 
 /* Sink: flow ends become records. */

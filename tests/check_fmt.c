@@ -1,14 +1,20 @@
 /*
  * check_fmt.c - output formatting: numbers, times, addresses, escaping of
  * untrusted bytes for terminals and for JSON, TCP flag letters, the JSON
- * writer.
+ * writer, the cursor writers, conn records at their longest, flow uids.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_suites.h"
 #include "synscope/fmt.h"
 #include "synscope/jsonw.h"
+#include "synscope/output.h"
+#include "synscope/siphash.h"
 
 static struct ss_wbuf w;
 
@@ -172,6 +178,194 @@ START_TEST(test_json_writer_lit)
 }
 END_TEST
 
+/* fmt_u64 on each side of every power of ten, and on random values. */
+START_TEST(test_u64_lengths)
+{
+	char want[32], got[32], *e;
+	uint64_t v = 1, x = 0x9e3779b97f4a7c15ULL;
+	int k, i;
+
+	for (k = 0; k < 20; k++, v *= 10) {
+		uint64_t t[3] = { v - 1, v, v + 1 };
+
+		for (i = 0; i < 3; i++) {
+			e = fmt_u64(got, t[i]);
+			*e = '\0';
+			snprintf(want, sizeof(want), "%" PRIu64, t[i]);
+			ck_assert_str_eq(got, want);
+		}
+	}
+	e = fmt_u64(got, UINT64_MAX);
+	*e = '\0';
+	ck_assert_str_eq(got, "18446744073709551615");
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		e = fmt_u64(got, x >> (i % 64));
+		*e = '\0';
+		snprintf(want, sizeof(want), "%" PRIu64, x >> (i % 64));
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
+
+/* The uid as first defined: two SipHashes of the bytes, digit by digit. */
+static void
+uid_reference(const struct ss_flow *f, char buf[SS_UID_LEN + 1])
+{
+	static const char digits[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	static const uint64_t key[2] = { 0x73796e73636f7065ULL,
+	    0x636f6e6e2d756964ULL };
+	uint8_t in[sizeof(f->key) + 16];
+	uint64_t h1, h2;
+	int i;
+
+	memcpy(in, &f->key, sizeof(f->key));
+	memcpy(in + sizeof(f->key), &f->first_ns, 8);
+	memcpy(in + sizeof(f->key) + 8, &f->id, 8);
+	h1 = ss_siphash13(key, in, sizeof(in));
+	in[0] ^= 0x5a;
+	h2 = ss_siphash13(key, in, sizeof(in));
+	buf[0] = 'C';
+	for (i = 1; i <= 10; i++) {
+		buf[i] = digits[h1 % 62];
+		h1 /= 62;
+	}
+	for (; i <= 17; i++) {
+		buf[i] = digits[h2 % 62];
+		h2 /= 62;
+	}
+	buf[18] = '\0';
+}
+
+/* Uids stay what they were: every published log keeps its uids. */
+START_TEST(test_uid_stable)
+{
+	struct ss_flow f;
+	char got[SS_UID_LEN + 1], want[SS_UID_LEN + 1];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	size_t j;
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		memset(&f, 0, sizeof(f));
+		for (j = 0; j < sizeof(f.key.lo.a); j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			f.key.lo.a[j] = (uint8_t)x;
+			f.key.hi.a[j] = (uint8_t)(x >> 8);
+		}
+		f.key.lo_port = (uint16_t)(x >> 16);
+		f.key.hi_port = (uint16_t)(x >> 32);
+		f.key.proto = i % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+		f.key.family = i % 3 ? 4 : 6;
+		f.first_ns = x * 0x9e3779b97f4a7c15ULL;
+		f.id = (uint64_t)i << (i % 40);
+		ss_flow_uid(&f, got);
+		uid_reference(&f, want);
+		ck_assert_str_eq(got, want);
+	}
+	/* one pinned value, so that the reference cannot drift with it */
+	memset(&f, 0, sizeof(f));
+	f.key.family = 4;
+	f.key.proto = IPPROTO_TCP;
+	ss_flow_uid(&f, got);
+	uid_reference(&f, want);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(strlen(got), SS_UID_LEN);
+	ck_assert_int_eq(got[0], 'C');
+}
+END_TEST
+
+/* A TCP flow with every field at its longest. */
+static void
+longest_flow(struct ss_flow *f)
+{
+	struct ss_tcp_conn *t = &f->u.tcp;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	memset(f->key.lo.a, 0xff, sizeof(f->key.lo.a));
+	memset(f->key.hi.a, 0xfe, sizeof(f->key.hi.a));
+	f->key.lo_port = f->key.hi_port = 65535;
+	f->key.proto = IPPROTO_TCP;
+	f->key.family = 6;
+	f->end = SS_END_EXIT;
+	f->id = UINT64_MAX;
+	f->first_ns = 1;
+	f->last_ns = UINT64_MAX;
+	for (i = 0; i < 2; i++) {
+		f->d[i].pkts = UINT64_MAX;
+		f->d[i].bytes = UINT64_MAX;
+		f->d[i].ip_bytes = UINT64_MAX;
+		t->dir[i].state = SS_TCP_SYN_RECEIVED;
+	}
+	t->dir[1].inferred = 1;
+	t->zlast_ns = UINT64_MAX;
+	t->syn_ns = 0;
+	t->synack_ns = UINT64_MAX / 2;
+	t->ack_ns = UINT64_MAX;
+	t->irtt_done = 1;
+	t->rtt_n = 1;
+	t->rtt_sum_us = UINT64_MAX / 1000;
+	t->rtt_min_us = t->rtt_max_us = UINT32_MAX;
+	t->anomalies = (1u << SS_AN_WORDS) - 1;
+	for (i = 0; i < SS_AN_WORDS; i++)
+		t->an_count[i] = UINT32_MAX;
+	t->dup_frames = UINT32_MAX;
+	memset(t->history, 'd', sizeof(t->history) - 1);
+	t->hist_len = sizeof(t->history) - 1;
+}
+
+/* The longest conn and zeek records fit their room with a wide margin. */
+START_TEST(test_conn_record_room)
+{
+	struct ss_output_opts o;
+	struct ss_sink sink;
+	struct ss_event ev;
+	struct ss_flow f;
+	const char *s;
+	int tsv, i;
+
+	for (i = 0; i < SS_AN_WORDS; i++)
+		ck_assert_uint_lt(strlen(ss_anomaly_name((enum ss_anomaly)i)),
+		    32);
+	longest_flow(&f);
+	memset(&o, 0, sizeof(o));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SS_EV_FLOW_END;
+	ev.flow = &f;
+	for (tsv = 0; tsv < 2; tsv++) {
+		wbuf_reset(&w);
+		ck_assert_int_eq(ss_output_conn(&w, &o, tsv, &sink), 0);
+		if (tsv)	/* the header first, so that only the line is left */
+			sink.event(sink.ctx, &ev);
+		wbuf_reset(&w);
+		sink.event(sink.ctx, &ev);
+		s = wbuf_cstr(&w);
+		ck_assert_uint_lt(strlen(s), SS_CONN_ROOM / 2);
+		ck_assert_ptr_nonnull(strstr(s, "18446744073709551615"));
+		ck_assert_ptr_nonnull(strstr(s,
+		    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
+		ck_assert_ptr_nonnull(strstr(s, "dddddddddddddddddddd"));
+		ck_assert_ptr_nonnull(strstr(s, "port_reuse"));
+		ck_assert_int_eq(s[strlen(s) - 1], '\n');
+		if (!tsv) {
+			ck_assert_ptr_nonnull(strstr(s,
+			    "\"rtt_max\":4294.967295"));
+			ck_assert_ptr_nonnull(strstr(s,
+			    "\"anomaly_counts\":{\"retransmission\":4294967295,"));
+			ck_assert_ptr_nonnull(strstr(s,
+			    ",\"end\":\"end_of_input\"}\n"));
+		}
+		ss_output_free(&sink);
+	}
+}
+END_TEST
+
 Suite *
 make_fmt_suite(void)
 {
@@ -187,6 +381,9 @@ make_fmt_suite(void)
 	tcase_add_test(tc, test_json_escaping);
 	tcase_add_test(tc, test_tcp_flags);
 	tcase_add_test(tc, test_json_writer);
+	tcase_add_test(tc, test_u64_lengths);
+	tcase_add_test(tc, test_uid_stable);
+	tcase_add_test(tc, test_conn_record_room);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -61,6 +61,53 @@ wbuf_char(struct ss_wbuf *w, char c)
 	if (w->len < w->cap || wbuf_reserve(w, 1))
 		w->buf[w->len++] = c;
 }
+
+/*
+ * Cursor formatting, for a line whose length has a known bound: take the
+ * room once with wbuf_room(), write through a char pointer that stays in
+ * a register, then wbuf_commit() the end.  Each fmt_* writes at p and
+ * returns the end of what it wrote; none checks room.
+ */
+static inline char *
+wbuf_room(struct ss_wbuf *w, size_t n)
+{
+	if (w->len + n > w->cap && !wbuf_reserve(w, n))
+		return NULL;
+	return w->buf + w->len;
+}
+
+static inline void
+wbuf_commit(struct ss_wbuf *w, const char *end)
+{
+	w->len = (size_t)(end - w->buf);
+}
+
+static inline char *
+fmt_mem(char *p, const void *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* A string literal: its length folds to a constant. */
+#define FMT_LIT(p, lit) fmt_mem((p), (lit), sizeof(lit) - 1)
+
+static inline char *
+fmt_str(char *p, const char *s)
+{
+	return fmt_mem(p, s, strlen(s));
+}
+
+#define FMT_U64_MAX	20	/* 18446744073709551615 */
+#define FMT_TS_MAX	27	/* 18446744073.709551 and room to spare */
+
+/* An unsigned decimal. */
+char	*fmt_u64(char *p, uint64_t v);
+/* Seconds with six decimals, from nanoseconds. */
+char	*fmt_ts(char *p, uint64_t ns);
+/* An address in its usual text form: at most SS_ADDRSTRLEN - 1 bytes. */
+char	*fmt_addr(char *p, int family, const struct ss_addr *a);
+
 void	 wbuf_u64(struct ss_wbuf *, uint64_t);
 void	 wbuf_i64(struct ss_wbuf *, int64_t);
 /* End a line: newline, and a flush when line_flush is set. */

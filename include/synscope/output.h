@@ -48,8 +48,19 @@ int	 ss_output_conn(struct ss_wbuf *, const struct ss_output_opts *,
 /* Release what ss_output_sink allocated. */
 void	 ss_output_free(struct ss_sink *);
 
-/* Zeek-compatible connection uid ("C" + 17 base-62 digits), stable. */
-void	 ss_flow_uid(const struct ss_flow *, char buf[20]);
+/*
+ * Room taken for one conn or zeek record, which is written without
+ * further checks: the members' text is under 600 bytes, the numbers under
+ * 20 digits, addresses under SS_ADDRSTRLEN, the history under 21 bytes,
+ * and every anomaly word (each name under 32 bytes) may appear twice.
+ * check_fmt.c formats a record with all of them at their longest.
+ */
+#define SS_CONN_ROOM	(2048 + SS_AN_WORDS * 2 * (32 + FMT_U64_MAX + 8))
+
+/* Zeek-compatible connection uid ("C" + 17 base-62 digits), stable:
+   SS_UID_LEN characters and a NUL. */
+#define SS_UID_LEN 18
+void	 ss_flow_uid(const struct ss_flow *, char buf[SS_UID_LEN + 1]);
 
 /* Text of a flow end reason ("idle", "evicted", ...). */
 const char *ss_flow_end_name(uint8_t);
