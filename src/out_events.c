@@ -17,62 +17,65 @@ struct ev_ctx {
 };
 
 /* "IP" or "IP6", then source and destination with ports. */
-static void
-fmt_endpoints(struct ss_wbuf *w, const struct ss_packet *p, bool ports)
+static char *
+put_endpoints(char *q, const struct ss_packet *p, bool ports)
 {
-	wbuf_str(w, p->family == 6 ? "IP6 " : "IP ");
-	wbuf_addr(w, p->family, &p->src);
+	if (p->family == 6)
+		q = FMT_LIT(q, "IP6 ");
+	else
+		q = FMT_LIT(q, "IP ");
+	q = fmt_addr(q, p->family, &p->src);
 	if (ports) {
-		wbuf_char(w, '.');
-		wbuf_u64(w, p->sport);
+		*q++ = '.';
+		q = fmt_u64(q, p->sport);
 	}
-	wbuf_str(w, " > ");
-	wbuf_addr(w, p->family, &p->dst);
+	q = FMT_LIT(q, " > ");
+	q = fmt_addr(q, p->family, &p->dst);
 	if (ports) {
-		wbuf_char(w, '.');
-		wbuf_u64(w, p->dport);
+		*q++ = '.';
+		q = fmt_u64(q, p->dport);
 	}
-	wbuf_str(w, ": ");
+	return FMT_LIT(q, ": ");
 }
 
 /* TCP options as tcpdump prints them. */
-static void
-fmt_tcp_options(struct ss_wbuf *w, const struct ss_packet *p,
-    const struct ss_flow *f, int side)
+static char *
+put_tcp_options(char *q, const struct ss_packet *p, const struct ss_flow *f,
+    int side)
 {
 	const struct ss_tcp_opts *o = &p->opt;
 	size_t i, n = o->nopts < sizeof(o->kinds) ? o->nopts : sizeof(o->kinds);
 	int peer = 1 - side;
 
 	if (n == 0 && !(o->has & SS_OPT_BAD))
-		return;
-	wbuf_str(w, ", options [");
+		return q;
+	q = FMT_LIT(q, ", options [");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			wbuf_char(w, ',');
+			*q++ = ',';
 		switch (o->kinds[i]) {
 		case 0:
-			wbuf_str(w, "eol");
+			q = FMT_LIT(q, "eol");
 			break;
 		case 1:
-			wbuf_str(w, "nop");
+			q = FMT_LIT(q, "nop");
 			break;
 		case 2:
-			wbuf_str(w, "mss ");
-			wbuf_u64(w, o->mss);
+			q = FMT_LIT(q, "mss ");
+			q = fmt_u64(q, o->mss);
 			break;
 		case 3:
-			wbuf_str(w, "wscale ");
-			wbuf_u64(w, o->wscale);
+			q = FMT_LIT(q, "wscale ");
+			q = fmt_u64(q, o->wscale);
 			break;
 		case 4:
-			wbuf_str(w, "sackOK");
+			q = FMT_LIT(q, "sackOK");
 			break;
 		case 5: {
 			uint8_t b;
 
-			wbuf_str(w, "sack ");
-			wbuf_u64(w, o->nsack);
+			q = FMT_LIT(q, "sack ");
+			q = fmt_u64(q, o->nsack);
 			for (b = 0; b < o->nsack && b < SS_MAX_SACK; b++) {
 				uint32_t l = o->sack[b][0], r = o->sack[b][1];
 
@@ -80,49 +83,50 @@ fmt_tcp_options(struct ss_wbuf *w, const struct ss_packet *p,
 					l = ss_tcp_rel(f, peer, l);
 					r = ss_tcp_rel(f, peer, r);
 				}
-				wbuf_str(w, " {");
-				wbuf_u64(w, l);
-				wbuf_char(w, ':');
-				wbuf_u64(w, r);
-				wbuf_char(w, '}');
+				q = FMT_LIT(q, " {");
+				q = fmt_u64(q, l);
+				*q++ = ':';
+				q = fmt_u64(q, r);
+				*q++ = '}';
 			}
 			break;
 		}
 		case 8:
-			wbuf_str(w, "TS val ");
-			wbuf_u64(w, o->ts_val);
-			wbuf_str(w, " ecr ");
-			wbuf_u64(w, o->ts_ecr);
+			q = FMT_LIT(q, "TS val ");
+			q = fmt_u64(q, o->ts_val);
+			q = FMT_LIT(q, " ecr ");
+			q = fmt_u64(q, o->ts_ecr);
 			break;
 		case 19:
-			wbuf_str(w, "md5");
+			q = FMT_LIT(q, "md5");
 			break;
 		case 29:
-			wbuf_str(w, "tcp-ao");
+			q = FMT_LIT(q, "tcp-ao");
 			break;
 		case 30:
-			wbuf_str(w, "mptcp");
+			q = FMT_LIT(q, "mptcp");
 			break;
 		case 34:
-			wbuf_str(w, o->tfo_len == 0 ? "tfo cookiereq" :
+			q = fmt_str(q, o->tfo_len == 0 ? "tfo cookiereq" :
 			    "tfo cookie");
 			break;
 		case 254:
 			if (o->has & SS_OPT_TFO)
-				wbuf_str(w, o->tfo_len == 0 ?
+				q = fmt_str(q, o->tfo_len == 0 ?
 				    "tfo cookiereq" : "tfo cookie");
 			else
-				wbuf_str(w, "exp");
+				q = FMT_LIT(q, "exp");
 			break;
 		default:
-			wbuf_str(w, "opt-");
-			wbuf_u64(w, o->kinds[i]);
+			q = FMT_LIT(q, "opt-");
+			q = fmt_u64(q, o->kinds[i]);
 			break;
 		}
 	}
 	if (o->has & SS_OPT_BAD)
-		wbuf_str(w, n > 0 ? ",[bad opt]" : "[bad opt]");
-	wbuf_char(w, ']');
+		q = fmt_str(q, n > 0 ? ",[bad opt]" : "[bad opt]");
+	*q++ = ']';
+	return q;
 }
 
 /* Name of common ICMP and ICMPv6 types. */
@@ -159,145 +163,155 @@ icmp_type_name(uint8_t family, uint8_t type)
 }
 
 /* The transport part of a packet line. */
-static void
-fmt_transport(struct ss_wbuf *w, const struct ss_packet *p,
-    const struct ss_flow *f, int side)
+static char *
+put_transport(char *q, const struct ss_packet *p, const struct ss_flow *f,
+    int side)
 {
 	char fl[16];
 	const char *name;
 
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		wbuf_str(w, "Flags [");
-		wbuf_str(w, ss_tcp_flags_str(p->flags, fl, sizeof(fl)));
-		wbuf_str(w, "], seq ");
+		q = FMT_LIT(q, "Flags [");
+		q = fmt_str(q, ss_tcp_flags_str(p->flags, fl, sizeof(fl)));
+		q = FMT_LIT(q, "], seq ");
 		if (f != NULL && ss_tcp_rel_known(f, side)) {
 			uint32_t s = ss_tcp_rel(f, side, p->seq);
 
-			wbuf_u64(w, s);
+			q = fmt_u64(q, s);
 			if (p->payload_len > 0) {
-				wbuf_char(w, ':');
-				wbuf_u64(w, (uint32_t)(s + p->payload_len));
+				*q++ = ':';
+				q = fmt_u64(q, (uint32_t)(s + p->payload_len));
 			}
 		} else
-			wbuf_u64(w, p->seq);
+			q = fmt_u64(q, p->seq);
 		if (p->flags & SS_TH_ACK) {
-			wbuf_str(w, ", ack ");
+			q = FMT_LIT(q, ", ack ");
 			if (f != NULL && ss_tcp_rel_known(f, 1 - side))
-				wbuf_u64(w, ss_tcp_rel(f, 1 - side, p->ack));
+				q = fmt_u64(q, ss_tcp_rel(f, 1 - side, p->ack));
 			else
-				wbuf_u64(w, p->ack);
+				q = fmt_u64(q, p->ack);
 		}
-		wbuf_str(w, ", win ");
-		wbuf_u64(w, p->win);
+		q = FMT_LIT(q, ", win ");
+		q = fmt_u64(q, p->win);
 		if (p->flags & SS_TH_URG) {
-			wbuf_str(w, ", urg ");
-			wbuf_u64(w, p->urp);
+			q = FMT_LIT(q, ", urg ");
+			q = fmt_u64(q, p->urp);
 		}
-		fmt_tcp_options(w, p, f, side);
-		wbuf_str(w, ", length ");
-		wbuf_u64(w, p->payload_len);
+		q = put_tcp_options(q, p, f, side);
+		q = FMT_LIT(q, ", length ");
+		q = fmt_u64(q, p->payload_len);
 		break;
 	case IPPROTO_UDP:
-		wbuf_str(w, "UDP, length ");
-		wbuf_u64(w, p->payload_len);
+		q = FMT_LIT(q, "UDP, length ");
+		q = fmt_u64(q, p->payload_len);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		wbuf_str(w, p->proto == IPPROTO_ICMP ? "ICMP " : "ICMP6 ");
+		if (p->proto == IPPROTO_ICMP)
+			q = FMT_LIT(q, "ICMP ");
+		else
+			q = FMT_LIT(q, "ICMP6 ");
 		name = icmp_type_name(p->family, p->icmp_type);
 		if (name != NULL)
-			wbuf_str(w, name);
+			q = fmt_str(q, name);
 		else {
-			wbuf_str(w, "type ");
-			wbuf_u64(w, p->icmp_type);
+			q = FMT_LIT(q, "type ");
+			q = fmt_u64(q, p->icmp_type);
 		}
-		wbuf_str(w, " code ");
-		wbuf_u64(w, p->icmp_code);
+		q = FMT_LIT(q, " code ");
+		q = fmt_u64(q, p->icmp_code);
 		if ((p->family == 4 && (p->icmp_type == 0 || p->icmp_type == 8)) ||
 		    (p->family == 6 && (p->icmp_type == 128 ||
 		    p->icmp_type == 129))) {
-			wbuf_str(w, ", id ");
-			wbuf_u64(w, p->icmp_id);
-			wbuf_str(w, ", seq ");
-			wbuf_u64(w, p->icmp_seq);
+			q = FMT_LIT(q, ", id ");
+			q = fmt_u64(q, p->icmp_id);
+			q = FMT_LIT(q, ", seq ");
+			q = fmt_u64(q, p->icmp_seq);
 		}
 		if (p->icmp_is_error && p->inner.family != 0) {
-			wbuf_str(w, ", quoting ");
-			wbuf_str(w, ss_proto_name(p->inner.proto));
-			wbuf_char(w, ' ');
-			wbuf_addr(w, p->inner.family, &p->inner.src);
+			q = FMT_LIT(q, ", quoting ");
+			q = fmt_str(q, ss_proto_name(p->inner.proto));
+			*q++ = ' ';
+			q = fmt_addr(q, p->inner.family, &p->inner.src);
 			if (p->inner.has_ports) {
-				wbuf_char(w, '.');
-				wbuf_u64(w, p->inner.sport);
+				*q++ = '.';
+				q = fmt_u64(q, p->inner.sport);
 			}
-			wbuf_str(w, " > ");
-			wbuf_addr(w, p->inner.family, &p->inner.dst);
+			q = FMT_LIT(q, " > ");
+			q = fmt_addr(q, p->inner.family, &p->inner.dst);
 			if (p->inner.has_ports) {
-				wbuf_char(w, '.');
-				wbuf_u64(w, p->inner.dport);
+				*q++ = '.';
+				q = fmt_u64(q, p->inner.dport);
 			}
 		}
-		wbuf_str(w, ", length ");
-		wbuf_u64(w, p->l4_len);
+		q = FMT_LIT(q, ", length ");
+		q = fmt_u64(q, p->l4_len);
 		break;
 	default:
-		wbuf_str(w, ss_proto_name(p->proto));
-		if (strcmp(ss_proto_name(p->proto), "other") == 0) {
-			wbuf_str(w, " (ip-proto-");
-			wbuf_u64(w, p->proto);
-			wbuf_char(w, ')');
+		name = ss_proto_name(p->proto);
+		q = fmt_str(q, name);
+		if (strcmp(name, "other") == 0) {
+			q = FMT_LIT(q, " (ip-proto-");
+			q = fmt_u64(q, p->proto);
+			*q++ = ')';
 		}
-		wbuf_str(w, ", length ");
-		wbuf_u64(w, p->l4_len);
+		q = FMT_LIT(q, ", length ");
+		q = fmt_u64(q, p->l4_len);
 		break;
 	}
+	return q;
 }
 
-/* One packet line, no newline. */
+/* One packet line, no newline, through a cursor (see fmt.h). */
 void
 ss_format_packet(struct ss_wbuf *w, const struct ss_packet *p,
     const struct ss_flow *f, int side)
 {
-	wbuf_ts(w, p->ts_ns);
-	wbuf_char(w, ' ');
+	char *q;
+
+	if ((q = wbuf_room(w, SS_PKT_ROOM)) == NULL)
+		return;
+	q = fmt_ts(q, p->ts_ns);
+	*q++ = ' ';
 	if (f != NULL) {
-		wbuf_str(w, ss_proto_name(f->key.proto));
-		wbuf_char(w, '#');
-		wbuf_u64(w, f->id);
-		wbuf_char(w, ' ');
+		q = fmt_str(q, ss_proto_name(f->key.proto));
+		*q++ = '#';
+		q = fmt_u64(q, f->id);
+		*q++ = ' ';
 	} else
-		wbuf_str(w, "- ");
+		q = FMT_LIT(q, "- ");
 
 	if (p->family == 0) {
 		if (p->outcome == SS_DEC_NOT_IP)
-			wbuf_str(w, "non-IP frame");
+			q = FMT_LIT(q, "non-IP frame");
 		else
-			wbuf_str(w, "frame");
-		wbuf_str(w, ", length ");
-		wbuf_u64(w, p->wirelen);
+			q = FMT_LIT(q, "frame");
+		q = FMT_LIT(q, ", length ");
+		q = fmt_u64(q, p->wirelen);
 	} else if (p->frag_offset != 0) {
-		fmt_endpoints(w, p, false);
-		wbuf_str(w, "fragment of ");
-		wbuf_str(w, ss_proto_name(p->proto));
-		wbuf_str(w, ", offset ");
-		wbuf_u64(w, p->frag_offset);
-		wbuf_str(w, ", length ");
-		wbuf_u64(w, p->ip_len);
+		q = put_endpoints(q, p, false);
+		q = FMT_LIT(q, "fragment of ");
+		q = fmt_str(q, ss_proto_name(p->proto));
+		q = FMT_LIT(q, ", offset ");
+		q = fmt_u64(q, p->frag_offset);
+		q = FMT_LIT(q, ", length ");
+		q = fmt_u64(q, p->ip_len);
 	} else {
-		fmt_endpoints(w, p, p->proto == IPPROTO_TCP ||
+		q = put_endpoints(q, p, p->proto == IPPROTO_TCP ||
 		    p->proto == IPPROTO_UDP);
-		fmt_transport(w, p, f, side);
+		q = put_transport(q, p, f, side);
 	}
 	if (p->outcome == SS_DEC_TRUNCATED) {
-		wbuf_str(w, " [truncated: ");
-		wbuf_str(w, ss_reason_name(p->reason));
-		wbuf_char(w, ']');
+		q = FMT_LIT(q, " [truncated: ");
+		q = fmt_str(q, ss_reason_name(p->reason));
+		*q++ = ']';
 	} else if (p->outcome == SS_DEC_MALFORMED) {
-		wbuf_str(w, " [malformed: ");
-		wbuf_str(w, ss_reason_name(p->reason));
-		wbuf_char(w, ']');
+		q = FMT_LIT(q, " [malformed: ");
+		q = fmt_str(q, ss_reason_name(p->reason));
+		*q++ = ']';
 	}
+	wbuf_commit(w, q);
 }
 
 /* "tcp#3 " prefix of an event line. */

@@ -366,6 +366,66 @@ START_TEST(test_conn_record_room)
 }
 END_TEST
 
+/* The longest packet lines fit their room with a wide margin. */
+START_TEST(test_packet_line_room)
+{
+	struct ss_packet p;
+	size_t i, len;
+	int r;
+
+	for (r = 0; r < SS_R_COUNT; r++)
+		ck_assert_uint_lt(strlen(ss_reason_name((enum ss_reason)r)), 64);
+	memset(&p, 0, sizeof(p));
+	p.ts_ns = UINT64_MAX;
+	p.family = 6;
+	memset(p.src.a, 0xff, sizeof(p.src.a));
+	memset(p.dst.a, 0xfe, sizeof(p.dst.a));
+	p.sport = p.dport = 65535;
+	p.proto = IPPROTO_TCP;
+	p.flags = 0x1ff;
+	p.seq = p.ack = UINT32_MAX;
+	p.win = p.urp = 65535;
+	p.payload_len = UINT16_MAX;
+	p.opt.nopts = sizeof(p.opt.kinds);
+	memset(p.opt.kinds, 5, sizeof(p.opt.kinds));
+	p.opt.nsack = SS_MAX_SACK;
+	for (i = 0; i < SS_MAX_SACK; i++)
+		p.opt.sack[i][0] = p.opt.sack[i][1] = UINT32_MAX;
+	p.opt.has = SS_OPT_BAD;
+	p.outcome = SS_DEC_TRUNCATED;
+	for (r = 0; r < SS_R_COUNT; r++) {
+		p.reason = (enum ss_reason)r;
+		wbuf_reset(&w);
+		ss_format_packet(&w, &p, NULL, 0);
+		len = strlen(wbuf_cstr(&w));
+		ck_assert_uint_lt(len, SS_PKT_ROOM / 2);
+	}
+	ck_assert_ptr_nonnull(strstr(wbuf_cstr(&w), "sack 4 {4294967295:"
+	    "4294967295} {4294967295:4294967295} {4294967295:4294967295} "
+	    "{4294967295:4294967295},sack 4"));
+	ck_assert_ptr_nonnull(strstr(wbuf_cstr(&w), ",[bad opt]], length "
+	    "65535 [truncated: "));
+	/* an ICMPv6 error quoting an IPv6 segment */
+	memset(&p, 0, sizeof(p));
+	p.family = 6;
+	p.proto = IPPROTO_ICMPV6;
+	p.icmp_type = 1;
+	p.icmp_is_error = true;
+	p.inner.family = 6;
+	p.inner.proto = IPPROTO_TCP;
+	p.inner.has_ports = true;
+	memset(p.inner.src.a, 0xff, sizeof(p.inner.src.a));
+	memset(p.inner.dst.a, 0xff, sizeof(p.inner.dst.a));
+	p.inner.sport = p.inner.dport = 65535;
+	wbuf_reset(&w);
+	ss_format_packet(&w, &p, NULL, 0);
+	ck_assert_str_eq(wbuf_cstr(&w), "0.000000 - IP6 :: > ::: ICMP6 "
+	    "unreachable code 0, quoting tcp ffff:ffff:ffff:ffff:ffff:ffff:"
+	    "ffff:ffff.65535 > ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff.65535,"
+	    " length 0");
+}
+END_TEST
+
 Suite *
 make_fmt_suite(void)
 {
@@ -384,6 +444,7 @@ make_fmt_suite(void)
 	tcase_add_test(tc, test_u64_lengths);
 	tcase_add_test(tc, test_uid_stable);
 	tcase_add_test(tc, test_conn_record_room);
+	tcase_add_test(tc, test_packet_line_room);
 	suite_add_tcase(s, tc);
 	return s;
 }

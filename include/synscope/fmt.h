@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "synscope/decode.h"
@@ -23,6 +24,7 @@ struct ss_wbuf {
 	size_t	 cap;
 	char	*buf;
 	bool	 line_flush;	/* flush at every line end (interactive) */
+	size_t	 room;		/* what the last wbuf_room() took */
 };
 
 /* An in-memory buffer (fd -1) grows; one over a descriptor flushes. */
@@ -73,12 +75,21 @@ wbuf_room(struct ss_wbuf *w, size_t n)
 {
 	if (w->len + n > w->cap && !wbuf_reserve(w, n))
 		return NULL;
+	w->room = n;
 	return w->buf + w->len;
 }
 
+/*
+ * A verifying build (--enable-verify-prediction, and every fuzzing
+ * build) stops at once when a line outgrew the room it took.
+ */
 static inline void
 wbuf_commit(struct ss_wbuf *w, const char *end)
 {
+#ifdef SS_VERIFY_ROOM
+	if ((size_t)(end - (w->buf + w->len)) > w->room)
+		abort();
+#endif
 	w->len = (size_t)(end - w->buf);
 }
 

@@ -65,7 +65,14 @@ void	 ss_flow_uid(const struct ss_flow *, char buf[SS_UID_LEN + 1]);
 /* Text of a flow end reason ("idle", "evicted", ...). */
 const char *ss_flow_end_name(uint8_t);
 
-/* Format one packet line (the events format) into w, without newline. */
+/*
+ * Format one packet line (the events format) into w, without newline.
+ * It takes SS_PKT_ROOM bytes of room, then writes unchecked.  Its longest
+ * form (1,892 bytes): sixteen option kinds, each a SACK with four blocks,
+ * two IPv6 addresses, every number at its widest, a decoding note;
+ * check_fmt.c formats that line and checks that it fits half the room.
+ */
+#define SS_PKT_ROOM	4096
 void	 ss_format_packet(struct ss_wbuf *w, const struct ss_packet *,
 	    const struct ss_flow *, int side);
 
