@@ -167,18 +167,67 @@ ss_write_stats_json(struct ss_wbuf *w, const struct ss_stats *st)
 	jw_end(&j);
 }
 
+/*
+ * A connection's events come in runs (both ends change state on one
+ * segment, and a handshake is three segments), and each names the
+ * connection's uid: the last one is kept with what it was made from.
+ */
+struct uid_cache {
+	struct ss_flow_key	key;
+	uint64_t		first_ns;
+	uint64_t		id;
+	bool			valid;
+	char			uid[SS_UID_LEN + 1];
+};
+
 struct js_ctx {
 	struct ss_wbuf		*w;
 	struct ss_output_opts	 opts;
+	struct uid_cache	 uc;
+	/* rule texts that JSON escaping leaves as they are: copied whole */
+	bool			 plain_text[SS_RULE_COUNT];
+	bool			 plain_rfc[SS_RULE_COUNT];
 };
+
+/* The uid of a flow, from the cache when it is the last one's. */
+static const char *
+js_uid(struct js_ctx *c, const struct ss_flow *f)
+{
+	struct uid_cache *u = &c->uc;
+
+	if (!u->valid || u->id != f->id || u->first_ns != f->first_ns ||
+	    memcmp(&u->key, &f->key, sizeof(u->key)) != 0) {
+		ss_flow_uid(f, u->uid);
+		u->key = f->key;
+		u->first_ns = f->first_ns;
+		u->id = f->id;
+		u->valid = true;
+	}
+	return u->uid;
+}
+
+/* Would JSON escaping leave s as it is? */
+static bool
+json_plain(const char *s)
+{
+	struct ss_wbuf t;
+	size_t n = strlen(s);
+	bool same;
+
+	if (wbuf_init(&t, -1, n + 3) != 0)
+		return false;
+	wbuf_json_str(&t, s, n);
+	same = t.len == n + 2 && memcmp(t.buf + 1, s, n) == 0;
+	wbuf_free(&t);
+	return same;
+}
 
 /* Members naming a flow: proto, stream, uid and its endpoints. */
 static void
-js_flow_id(struct ss_jsonw *j, const struct ss_flow *f)
+js_flow_id(struct js_ctx *c, struct ss_jsonw *j, const struct ss_flow *f)
 {
-	char uid[20];
+	const char *uid = js_uid(c, f);
 
-	ss_flow_uid(f, uid);
 	jw_lit(j, "proto", ss_proto_name(f->key.proto));
 	jw_u64(j, "stream", f->id);
 	jw_lit(j, "uid", uid);
@@ -233,17 +282,27 @@ js_event(struct js_ctx *c, const struct ss_event *ev)
 	jw_begin(&j, c->w);
 	jw_lit(&j, "type", ev->type < SS_EV_COUNT ? names[ev->type] : "?");
 	jw_secs(&j, "ts", ev->ts_ns);
-	js_flow_id(&j, f);
+	js_flow_id(c, &j, f);
 	switch (ev->type) {
-	case SS_EV_STATE:
+	case SS_EV_STATE: {
+		bool known = ev->rule < SS_RULE_COUNT;
+
 		jw_lit(&j, "endpoint", ev->side == 0 ? "orig" : "resp");
 		jw_lit(&j, "role", ss_role_name(f, ev->side));
 		jw_lit(&j, "old", ss_tcp_state_name(ev->old_state));
 		jw_lit(&j, "new", ss_tcp_state_name(ev->new_state));
-		jw_str(&j, "rule", ss_tcp_rule_text(ev->rule));
-		if (ss_tcp_rule_rfc(ev->rule)[0] != '\0')
+		if (known && c->plain_text[ev->rule])
+			jw_lit(&j, "rule", ss_tcp_rule_text(ev->rule));
+		else
+			jw_str(&j, "rule", ss_tcp_rule_text(ev->rule));
+		if (ss_tcp_rule_rfc(ev->rule)[0] == '\0')
+			break;
+		if (known && c->plain_rfc[ev->rule])
+			jw_lit(&j, "rfc", ss_tcp_rule_rfc(ev->rule));
+		else
 			jw_str(&j, "rfc", ss_tcp_rule_rfc(ev->rule));
 		break;
+	}
 	case SS_EV_ANOMALY:
 		jw_lit(&j, "endpoint", ev->side == 0 ? "orig" : "resp");
 		jw_lit(&j, "anomaly", ss_anomaly_name(ev->anomaly));
@@ -311,11 +370,16 @@ ss_output_json(struct ss_wbuf *w, const struct ss_output_opts *o,
     struct ss_sink *s)
 {
 	struct js_ctx *c = calloc(1, sizeof(*c));
+	int r;
 
 	if (c == NULL)
 		return -1;
 	c->w = w;
 	c->opts = *o;
+	for (r = 0; r < SS_RULE_COUNT; r++) {
+		c->plain_text[r] = json_plain(ss_tcp_rule_text((uint16_t)r));
+		c->plain_rfc[r] = json_plain(ss_tcp_rule_rfc((uint16_t)r));
+	}
 	memset(s, 0, sizeof(*s));
 	s->packet = js_packet_events;
 	s->event = js_event_cb;

@@ -426,6 +426,52 @@ START_TEST(test_packet_line_room)
 }
 END_TEST
 
+/* The JSON events of flows that share a key name each its own uid. */
+START_TEST(test_json_event_uids)
+{
+	struct ss_output_opts o;
+	struct ss_sink sink;
+	struct ss_event ev;
+	struct ss_flow f[3];
+	char uid[3][SS_UID_LEN + 1];
+	const char *s, *at;
+	int i, k;
+
+	memset(f, 0, sizeof(f));
+	for (i = 0; i < 3; i++) {
+		f[i].key.family = 4;
+		f[i].key.proto = IPPROTO_TCP;
+		f[i].key.lo.a[0] = 10;
+		f[i].key.hi.a[0] = 192;
+		f[i].key.lo_port = 1000;
+		f[i].key.hi_port = 80;
+		f[i].first_ns = 1000000000;
+		f[i].id = 7;
+	}
+	f[1].id = 8;			/* the same 4-tuple reused */
+	f[2].first_ns++;		/* ... or started a nanosecond later */
+	for (i = 0; i < 3; i++)
+		ss_flow_uid(&f[i], uid[i]);
+	ck_assert_str_ne(uid[0], uid[1]);
+	ck_assert_str_ne(uid[0], uid[2]);
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(ss_output_json(&w, &o, &sink), 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SS_EV_FLOW_NEW;
+	for (k = 0; k < 7; k++) {
+		i = (int[]){ 0, 0, 1, 0, 2, 2, 1 }[k];
+		wbuf_reset(&w);
+		ev.flow = &f[i];
+		sink.event(sink.ctx, &ev);
+		s = wbuf_cstr(&w);
+		at = strstr(s, "\"uid\":\"");
+		ck_assert_ptr_nonnull(at);
+		ck_assert_int_eq(strncmp(at + 7, uid[i], SS_UID_LEN), 0);
+	}
+	ss_output_free(&sink);
+}
+END_TEST
+
 Suite *
 make_fmt_suite(void)
 {
@@ -445,6 +491,7 @@ make_fmt_suite(void)
 	tcase_add_test(tc, test_uid_stable);
 	tcase_add_test(tc, test_conn_record_room);
 	tcase_add_test(tc, test_packet_line_room);
+	tcase_add_test(tc, test_json_event_uids);
 	suite_add_tcase(s, tc);
 	return s;
 }

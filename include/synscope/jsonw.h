@@ -97,8 +97,9 @@ jw_str(struct ss_jsonw *j, const char *key, const char *val)
 
 /*
  * A string member whose value is the program's own text: names from its
- * tables, uids, history letters; printable ASCII without quotes or
- * backslashes, so it is copied as it is.  Never for bytes from a packet.
+ * tables, uids, history letters, and other text that JSON escaping would
+ * leave as it is (printable ASCII without quotes or backslashes, valid
+ * UTF-8), so it is copied as it is.  Never for bytes from a packet.
  */
 JW_INLINE void
 jw_lit(struct ss_jsonw *j, const char *key, const char *val)
