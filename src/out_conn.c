@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "synscope/jsonw.h"
 #include "synscope/output.h"
 #include "synscope/tcp.h"
 #include "synscope/track.h"
@@ -29,7 +28,6 @@ has_duration(const struct ss_flow *f)
 {
 	return ss_zeek_duration(f) > 0;
 }
-
 
 /* A member holding one of the program's own names: no escaping. */
 static inline char *
