@@ -222,6 +222,16 @@ json_plain(const char *s)
 	return same;
 }
 
+/* A member of the program's text: copied whole when plain, else escaped. */
+static void
+js_text(struct ss_jsonw *j, const char *key, const char *s, bool plain)
+{
+	if (plain)
+		jw_lit(j, key, s);
+	else
+		jw_str(j, key, s);
+}
+
 /* Members naming a flow: proto, stream, uid and its endpoints. */
 static void
 js_flow_id(struct js_ctx *c, struct ss_jsonw *j, const struct ss_flow *f)
@@ -291,16 +301,11 @@ js_event(struct js_ctx *c, const struct ss_event *ev)
 		jw_lit(&j, "role", ss_role_name(f, ev->side));
 		jw_lit(&j, "old", ss_tcp_state_name(ev->old_state));
 		jw_lit(&j, "new", ss_tcp_state_name(ev->new_state));
-		if (known && c->plain_text[ev->rule])
-			jw_lit(&j, "rule", ss_tcp_rule_text(ev->rule));
-		else
-			jw_str(&j, "rule", ss_tcp_rule_text(ev->rule));
-		if (ss_tcp_rule_rfc(ev->rule)[0] == '\0')
-			break;
-		if (known && c->plain_rfc[ev->rule])
-			jw_lit(&j, "rfc", ss_tcp_rule_rfc(ev->rule));
-		else
-			jw_str(&j, "rfc", ss_tcp_rule_rfc(ev->rule));
+		js_text(&j, "rule", ss_tcp_rule_text(ev->rule),
+		    known && c->plain_text[ev->rule]);
+		if (ss_tcp_rule_rfc(ev->rule)[0] != '\0')
+			js_text(&j, "rfc", ss_tcp_rule_rfc(ev->rule),
+			    known && c->plain_rfc[ev->rule]);
 		break;
 	}
 	case SS_EV_ANOMALY:
