@@ -72,7 +72,7 @@ static char *
 conn_json_tcp(char *p, const struct ss_flow *f)
 {
 	const struct ss_tcp_conn *t = &f->u.tcp;
-	bool first;
+	uint32_t all, m;
 	int i;
 
 	p = FMT_LIT(p, ",\"orig_state\":");
@@ -83,26 +83,22 @@ conn_json_tcp(char *p, const struct ss_flow *f)
 		p = FMT_LIT(p, ",\"inferred\":true,\"anomalies\":[");
 	else
 		p = FMT_LIT(p, ",\"inferred\":false,\"anomalies\":[");
-	first = true;
-	for (i = 0; i < SS_AN_WORDS; i++) {
-		if (!(t->anomalies & (1u << i)))
-			continue;
-		if (!first)
+	/* a word's bit is set exactly when its count is not zero */
+	all = t->anomalies & ((1u << SS_AN_WORDS) - 1);
+	for (m = all; m != 0; m &= m - 1) {
+		if (m != all)
 			*p++ = ',';
-		p = json_name(p, ss_anomaly_name((enum ss_anomaly)i));
-		first = false;
+		p = json_name(p, ss_anomaly_name(
+		    (enum ss_anomaly)__builtin_ctz(m)));
 	}
 	p = FMT_LIT(p, "],\"anomaly_counts\":{");
-	first = true;
-	for (i = 0; i < SS_AN_WORDS; i++) {
-		if (t->an_count[i] == 0)
-			continue;
-		if (!first)
+	for (m = all; m != 0; m &= m - 1) {
+		i = __builtin_ctz(m);
+		if (m != all)
 			*p++ = ',';
 		p = json_name(p, ss_anomaly_name((enum ss_anomaly)i));
 		*p++ = ':';
 		p = fmt_u64(p, t->an_count[i]);
-		first = false;
 	}
 	*p++ = '}';
 	if (t->dup_frames != 0) {
@@ -280,8 +276,7 @@ conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 	*p++ = '\t';
 	if (f->key.proto == IPPROTO_TCP) {
 		const struct ss_tcp_conn *t = &f->u.tcp;
-		bool any = false;
-		int i;
+		uint32_t all = t->anomalies & ((1u << SS_AN_WORDS) - 1), m;
 
 		p = fmt_str(p, ss_tcp_state_name(t->dir[0].state));
 		*p++ = '\t';
@@ -289,15 +284,13 @@ conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 		*p++ = '\t';
 		*p++ = t->dir[0].inferred || t->dir[1].inferred ? 'T' : 'F';
 		*p++ = '\t';
-		for (i = 0; i < SS_AN_WORDS; i++) {
-			if (!(t->anomalies & (1u << i)))
-				continue;
-			if (any)
+		for (m = all; m != 0; m &= m - 1) {
+			if (m != all)
 				*p++ = ',';
-			p = fmt_str(p, ss_anomaly_name((enum ss_anomaly)i));
-			any = true;
+			p = fmt_str(p, ss_anomaly_name(
+			    (enum ss_anomaly)__builtin_ctz(m)));
 		}
-		if (!any)
+		if (all == 0)
 			p = FMT_LIT(p, "(empty)");
 	} else
 		p = FMT_LIT(p, "-\t-\t-\t-");
