@@ -184,16 +184,17 @@ def targets(stats, floors, md, view=None):
             out.append('  (above the floor: %.0f ns vs %.0f ns per packet '
                        '= %.2fx)' % (own_fl, own_n,
                                      own_fl / own_n if own_n > 0 else 0))
-        small = get(stats, 'synscope --max-flows 2000 -o conn',
-                    'synflood.pcap')
-        if small:
-            ns_s = small['wall'] * 1e9 / small['packets']
-            out.append('  (with --max-flows 2000, a table that fits in L2: '
-                       '%.0f ns per packet = %.2fx real.pcap; memory is '
-                       '%.0f%% of the flood\'s cost)'
-                       % (ns_s, ns_s / ns_n, 100 * (1 - ns_s / ns_fl)))
     else:
         out.append('SYN flood with --max-flows 100000: not measured')
+    small = get(stats, 'synscope --max-flows 2000 -o conn', 'synflood.pcap')
+    if fl and small:
+        ns_fl = fl['wall'] * 1e9 / fl['packets']
+        ns_s = small['wall'] * 1e9 / small['packets']
+        vs = ' = %.2fx real.pcap' % (ns_s / (conn['wall'] * 1e9 /
+                                             conn['packets'])) if conn else ''
+        out.append('  (with --max-flows 2000, a table that fits in L2: '
+                   '%.0f ns per packet%s; memory is %.0f%% of the '
+                   'flood\'s cost)' % (ns_s, vs, 100 * (1 - ns_s / ns_fl)))
     for cap in ('garbage.pcap', 'collide.pcap'):
         s = get(stats, 'synscope --max-flows 100000 -o conn', cap)
         if s and conn:
