@@ -294,6 +294,37 @@ analyze_predicted(struct ss_tcp_conn *c, const struct ss_packet *p, int side)
 	return true;
 }
 
+/*
+ * What ss_tcp_analyze() does with the first segment of a connection when
+ * it is a bare SYN from the originator with no payload and a non-zero
+ * window (ss_tcp_segment's open prediction): no rule applies; the SYN's
+ * time, window and scale, and the SYN timed for an RTT sample.  The
+ * flow's TCP part is all zero before, but for the window scales (0xff).
+ */
+void
+ss_tcp_analyze_first_syn(struct ss_tcp_conn *c, const struct ss_packet *p)
+{
+	struct ss_tcp_dir *fwd = &c->dir[0];
+	uint32_t now = (uint32_t)(p->ts_ns / 1000), end = p->seq + 1;
+
+	c->syn_ns = p->ts_ns;
+	if (p->opt.has & SS_OPT_WSCALE)
+		fwd->wscale = p->opt.wscale;
+	fwd->nxt_us = now;
+	if (end != 0) {			/* rtt_track(): Karn's timing */
+		fwd->timing = 1;
+		fwd->timed_end = end;
+		fwd->timed_us = now;
+	}
+	if (p->opt.has & SS_OPT_TS)
+		fwd->tsval_us = now != 0 ? now : 1;
+	fwd->maxseq = end;
+	fwd->have_maxseq = 1;
+	fwd->win = p->win;
+	fwd->win_syn = 1;
+	fwd->have_win = 1;
+}
+
 static bool	analyze_full(struct ss_engine *, struct ss_flow *,
 		    const struct ss_packet *, int);
 

@@ -681,9 +681,90 @@ ss_prediction_failed(const char *where, const struct ss_flow *f,
 }
 #endif
 
+/*
+ * Open prediction: the first segment of most connections, and every
+ * segment of a SYN flood or a port scan, is a bare SYN from the
+ * originator, and its effects on a new flow (all zero) are always the
+ * same few fields: the sender's sequence space, its window, scale and
+ * timestamp, Zeek's 'S' and SYN_SENT, and one transition, CLOSED ->
+ * SYN-SENT.  Sets them without the full path's tests and returns true;
+ * returns false, having changed nothing, for any other segment.  The
+ * effects must be exactly the full path's: a verifying build runs both
+ * and aborts on any difference (see ss_tcp_segment).
+ */
+static bool
+tcp_open_predicted(struct seg *s)
+{
+	struct ss_flow *f = s->f;
+	const struct ss_packet *p = s->p;
+	struct ss_tcp_conn *c = &f->u.tcp;
+	struct ss_tcp_dir *me = &c->dir[0];
+	uint16_t fl = p->flags;
+
+	if ((fl & (SS_TH_SYN | SS_TH_ACK | SS_TH_RST | SS_TH_FIN)) !=
+	    SS_TH_SYN || s->side != 0 || f->flipped || f->d[0].pkts != 1 ||
+	    f->d[1].pkts != 0 || p->payload_len != 0 || p->win == 0)
+		return false;
+	ss_zeek_first_syn(c, p);
+	c->dir[0].wscale = c->dir[1].wscale = 0xff;
+	me->last_flags = (uint8_t)fl;
+	me->flags_seen = (uint8_t)fl;
+	me->fp = seg_fingerprint(p);
+	me->fp_us = (uint32_t)(p->ts_ns / 1000);
+	me->fp_valid = 1;
+	ss_tcp_analyze_first_syn(c, p);
+	me->have = 1;
+	me->isn = p->seq;
+	me->nxt = p->seq + 1;
+	if (p->opt.has & SS_OPT_TS)
+		me->ts_val = p->opt.ts_val;
+	me->syn = 1;
+	tcp_set_state(s, 0, SS_TCP_SYN_SENT, SS_RULE_SEND_SYN);
+	c->dir[1].got_syn = 1;
+	return true;
+}
+
+static uint8_t	tcp_segment_full(struct ss_engine *, struct ss_flow *,
+		    const struct ss_packet *, int);
+
 /* Track one segment; returns the flow's timeout class. */
 uint8_t
 ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
+    const struct ss_packet *p, int side)
+{
+#ifdef SS_VERIFY_PREDICTION
+	struct ss_flow pred = *f;
+	struct seg ps = { e, &pred, p, side };
+	struct ss_event evs[SS_MAX_PKT_EVENTS];
+	size_t nevs = e->nevs, n, i;
+	uint8_t fc;
+
+	if (tcp_open_predicted(&ps)) {
+		/* its events, as the full path would make them for f */
+		n = e->nevs - nevs;
+		memcpy(evs, e->evs + nevs, n * sizeof(evs[0]));
+		for (i = 0; i < n; i++)
+			evs[i].flow = f;
+		e->nevs = nevs;
+		fc = tcp_segment_full(e, f, p, side);
+		if (fc != SS_FC_TCP_HALFOPEN || e->nevs != nevs + n ||
+		    memcmp(evs, e->evs + nevs, n * sizeof(evs[0])) != 0 ||
+		    memcmp(&pred, f, sizeof(pred)) != 0)
+			ss_prediction_failed("ss_tcp_segment", f, p);
+		return fc;
+	}
+#else
+	struct seg s = { e, f, p, side };
+
+	if (tcp_open_predicted(&s))
+		return SS_FC_TCP_HALFOPEN;
+#endif
+	return tcp_segment_full(e, f, p, side);
+}
+
+/* Every step for one segment. */
+static uint8_t
+tcp_segment_full(struct ss_engine *e, struct ss_flow *f,
     const struct ss_packet *p, int side)
 {
 	struct ss_tcp_conn *c = &f->u.tcp;

@@ -443,6 +443,26 @@ zeek_predicted(struct ss_tcp_conn *c, const struct ss_packet *p, int side)
 	return true;
 }
 
+/*
+ * What zeek_tcp_full() does with the first segment of a connection when it
+ * is a bare SYN from the originator with a non-zero window (see
+ * ss_tcp_segment's open prediction): the originator's sequence base, its
+ * 'S', its state SYN_SENT.  The flow's TCP part is all zero before.
+ */
+void
+ss_zeek_first_syn(struct ss_tcp_conn *c, const struct ss_packet *p)
+{
+	struct ss_zeek_dir *z = &c->dir[0].z;
+
+	z->ack = z->start = p->seq;
+	z->last = p->seq + 1;
+	c->hist_seen = HIST_SYN_PKT;
+	c->history[0] = 'S';
+	c->hist_len = 1;
+	c->zlast_ns = p->ts_ns;
+	z->state = SS_Z_SYN_SENT;
+}
+
 static void	zeek_tcp_full(struct ss_flow *, const struct ss_packet *, int);
 
 /* Zeek's per-packet TCP processing, for one segment. */

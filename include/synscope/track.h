@@ -29,6 +29,8 @@ bool	 ss_tcp_rel_known(const struct ss_flow *, int side);
 /* TCP analysis (tcp_analysis.c) */
 bool	 ss_tcp_analyze(struct ss_engine *, struct ss_flow *,
 	    const struct ss_packet *, int side);
+void	 ss_tcp_analyze_first_syn(struct ss_tcp_conn *,
+	    const struct ss_packet *);
 int64_t	 ss_tcp_window(const struct ss_flow *, int side);
 uint32_t ss_tcp_in_flight(const struct ss_flow *, int side);
 uint64_t ss_tcp_irtt_ns(const struct ss_flow *);

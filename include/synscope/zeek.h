@@ -23,6 +23,13 @@ void		 ss_zeek_created_flipped(struct ss_flow *);
  */
 void		 ss_zeek_tcp_packet(struct ss_engine *, struct ss_flow *,
 		    const struct ss_packet *, int side);
+/*
+ * The effects of a flow's first segment on Zeek's bookkeeping when it is a
+ * bare SYN from the originator with a non-zero window (ss_tcp_segment's
+ * open prediction; the TCP part of the flow is all zero before).
+ */
+struct ss_tcp_conn;
+void		 ss_zeek_first_syn(struct ss_tcp_conn *, const struct ss_packet *);
 /* Update a UDP or ICMP flow's history with one packet. */
 void		 ss_zeek_udp_packet(struct ss_flow *, const struct ss_packet *,
 		    int side);
