@@ -5,6 +5,7 @@
  * #separator/#fields/#types headers ("zeek").
  */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,42 @@ has_duration(const struct ss_flow *f)
 {
 	return ss_zeek_duration(f) > 0;
 }
+
+/*
+ * Did the flow see nothing but the bare SYN that opened it?  Its record
+ * then has one shape (conn_state S0, history S, SYN-SENT and CLOSED, no
+ * duration, anomaly or timing), the record of every SYN of a flood or a
+ * scan, and is written from literals: only the times, addresses, ports,
+ * IP bytes, stream number and end are filled in.  A verifying build
+ * writes the record both ways and aborts on any difference.
+ */
+static bool
+lone_syn(const struct ss_flow *f)
+{
+	const struct ss_tcp_conn *t = &f->u.tcp;
+
+	return f->key.proto == IPPROTO_TCP && f->d[0].pkts == 1 &&
+	    f->d[1].pkts == 0 && !f->flipped && t->hist_len == 1 &&
+	    t->history[0] == 'S' && t->dir[0].state == SS_TCP_SYN_SENT &&
+	    t->dir[1].state == SS_TCP_CLOSED &&
+	    t->dir[0].z.state == SS_Z_SYN_SENT &&
+	    t->dir[1].z.state == SS_Z_INACTIVE && t->zlast_ns <= f->first_ns &&
+	    !t->dir[0].inferred && !t->dir[1].inferred && t->anomalies == 0 &&
+	    t->dup_frames == 0 && !t->irtt_done && t->rtt_n == 0;
+}
+
+#ifdef SS_VERIFY_PREDICTION
+/* A record written from its shape differs from the full writer's. */
+_Noreturn static void
+shape_failed(const struct ss_flow *f, const char *a, size_t na,
+    const char *b, size_t nb)
+{
+	fprintf(stderr, "synscope: the S0 record of flow %llu differs from "
+	    "the full writer's:\n%.*s\n%.*s\n", (unsigned long long)f->id,
+	    (int)na, a, (int)nb, b);
+	abort();
+}
+#endif
 
 /* A member holding one of the program's own names: no escaping. */
 static inline char *
@@ -111,16 +148,14 @@ conn_json_tcp(char *p, const struct ss_flow *f)
 /*
  * One record as a JSON line.  Records are the bulk of the output when
  * flows are short (a scan, a SYN flood: one record per packet), so the
- * line is written through a cursor into room taken once.
+ * line is written through a cursor into room taken once; a lone SYN's
+ * from its shape when shaped is true.  Returns the end of the line.
  */
-static void
-conn_json(struct conn_ctx *c, const struct ss_flow *f)
+static char *
+conn_json_line(char *p, const struct ss_flow *f, bool shaped)
 {
 	const char *h;
-	char *p;
 
-	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
-		return;
 	p = FMT_LIT(p, "{\"ts\":");
 	p = fmt_ts(p, f->first_ns);
 	p = FMT_LIT(p, ",\"uid\":\"");
@@ -134,6 +169,18 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 1));
 	p = FMT_LIT(p, "\",\"id.resp_p\":");
 	p = fmt_u64(p, ss_flow_port(f, 1));
+	if (shaped) {
+		p = FMT_LIT(p, ",\"proto\":\"tcp\",\"conn_state\":\"S0\","
+		    "\"history\":\"S\",\"orig_pkts\":1,\"orig_ip_bytes\":");
+		p = fmt_u64(p, f->d[0].ip_bytes);
+		p = FMT_LIT(p, ",\"resp_pkts\":0,\"resp_ip_bytes\":0,"
+		    "\"stream\":");
+		p = fmt_u64(p, f->id);
+		p = FMT_LIT(p, ",\"orig_state\":\"SYN-SENT\",\"resp_state\":"
+		    "\"CLOSED\",\"inferred\":false,\"anomalies\":[],"
+		    "\"anomaly_counts\":{}");
+		goto end;
+	}
 	p = FMT_LIT(p, ",\"proto\":");
 	p = json_name(p, ss_proto_name(f->key.proto));
 	if (has_duration(f)) {
@@ -167,10 +214,33 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 		p = FMT_LIT(p, ",\"state\":");
 		p = json_name(p, ss_udp_state_name(f->u.udp.state));
 	}
+end:
 	p = FMT_LIT(p, ",\"end\":");
 	p = json_name(p, ss_flow_end_name(f->end));
 	*p++ = '}';
-	wbuf_commit(c->w, p);
+	return p;
+}
+
+/* One record as a JSON line, into the output. */
+static void
+conn_json(struct conn_ctx *c, const struct ss_flow *f)
+{
+	bool shaped = lone_syn(f);
+	char *p, *q;
+
+	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
+		return;
+	q = conn_json_line(p, f, shaped);
+#ifdef SS_VERIFY_PREDICTION
+	if (shaped) {
+		char full[SS_CONN_ROOM], *e = conn_json_line(full, f, false);
+
+		if (e - full != q - p || memcmp(full, p, (size_t)(q - p)) != 0)
+			shape_failed(f, p, (size_t)(q - p), full,
+			    (size_t)(e - full));
+	}
+#endif
+	wbuf_commit(c->w, q);
 	wbuf_eol(c->w);
 }
 
@@ -224,17 +294,12 @@ tsv_header(struct conn_ctx *c, uint64_t open_ns)
 	c->header_done = true;
 }
 
-/* One record as a Zeek TSV line, through a cursor as conn_json(). */
-static void
-conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
+/* One record as a Zeek TSV line, as conn_json_line(). */
+static char *
+conn_tsv_line(char *p, const struct ss_flow *f, bool shaped)
 {
 	const char *h;
-	char *p;
 
-	if (!c->header_done)
-		tsv_header(c, f->first_ns);
-	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
-		return;
 	p = fmt_ts(p, f->first_ns);
 	*p++ = '\t';
 	ss_flow_uid(f, p);
@@ -247,6 +312,13 @@ conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 1));
 	*p++ = '\t';
 	p = fmt_u64(p, ss_flow_port(f, 1));
+	if (shaped) {
+		p = FMT_LIT(p, "\ttcp\t-\t-\t-\tS0\tS\t1\t");
+		p = fmt_u64(p, f->d[0].ip_bytes);
+		p = FMT_LIT(p, "\t0\t0\t");
+		p = fmt_u64(p, f->id);
+		return FMT_LIT(p, "\tSYN-SENT\tCLOSED\tF\t(empty)");
+	}
 	*p++ = '\t';
 	p = fmt_str(p, ss_proto_name(f->key.proto));
 	*p++ = '\t';
@@ -294,7 +366,31 @@ conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 			p = FMT_LIT(p, "(empty)");
 	} else
 		p = FMT_LIT(p, "-\t-\t-\t-");
-	wbuf_commit(c->w, p);
+	return p;
+}
+
+/* One record as a Zeek TSV line, into the output. */
+static void
+conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
+{
+	bool shaped = lone_syn(f);
+	char *p, *q;
+
+	if (!c->header_done)
+		tsv_header(c, f->first_ns);
+	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
+		return;
+	q = conn_tsv_line(p, f, shaped);
+#ifdef SS_VERIFY_PREDICTION
+	if (shaped) {
+		char full[SS_CONN_ROOM], *e = conn_tsv_line(full, f, false);
+
+		if (e - full != q - p || memcmp(full, p, (size_t)(q - p)) != 0)
+			shape_failed(f, p, (size_t)(q - p), full,
+			    (size_t)(e - full));
+	}
+#endif
+	wbuf_commit(c->w, q);
 	wbuf_eol(c->w);
 }
 
