@@ -14,6 +14,8 @@
 #       On a slow host the kernel has been seen to resend the segment
 #       before any later one reached B: no duplicate ACK then, and the
 #       resend is out_of_order (tshark agreeing); that case is accepted.
+#       On a loaded one it resent on its timer, several times, with no
+#       duplicate ACK in the capture: accepted when tshark counts none.
 #   (b) port 5102, 300 kB to a receiver with a 4 kB SO_RCVBUF that does
 #       not read for 2 s: its window closes and Linux probes it (seq - 1,
 #       no data).  Expect zero_window >= 1 and window_probe >= 1.
@@ -178,8 +180,16 @@ echo "loss.sh: transfers took $(($(date +%s) - t0)) s"
 "$SYNSCOPE" -r "$tmp/cap.pcap" -o conn >"$tmp/conn" 2>"$tmp/conn.err" ||
     die "synscope -r on the capture failed: $(cat "$tmp/conn.err")"
 "$SYNSCOPE" -r "$tmp/cap.pcap" -o events >"$tmp/events" 2>/dev/null
-python3 - "$tmp/conn" "$tmp/live.conn" <<'EOF' || fails=$((fails + 1))
-import json, sys
+# Duplicate ACKs of (a) as tshark counts them (-1: no tshark), for the
+# case where the network made none.
+tshark_dupacks=-1
+if command -v tshark >/dev/null 2>&1; then
+	tshark_dupacks=$(tshark -n -r "$tmp/cap.pcap" \
+	    -Y 'tcp.port == 5101 && tcp.analysis.duplicate_ack' 2>/dev/null |
+	    wc -l) || tshark_dupacks=-1
+fi
+TSHARK_DUPACKS=$tshark_dupacks python3 - "$tmp/conn" "$tmp/live.conn" <<'EOF' || fails=$((fails + 1))
+import json, os, sys
 
 RESENT = ("retransmission", "fast_retransmission",
           "spurious_retransmission", "out_of_order")
@@ -209,6 +219,14 @@ for path, what in ((sys.argv[1], "replay"), (sys.argv[2], "live")):
                 ac.get("dup_ack", 0) == 0 and \
                 ac.get("retransmission", 0) == 0:
             ac["dup_ack"] = 1  # resent before any later segment arrived
+        if port == 5101 and ac.get("dup_ack", 0) == 0 and \
+                ac["resent"] > 0 and \
+                int(os.environ.get("TSHARK_DUPACKS", "-1")) == 0:
+            # resent on a timer before B saw a later segment (a loaded
+            # host): the capture holds no duplicate ACK, tshark agrees
+            print("loss.sh: %s port 5101: no duplicate ACK in the "
+                  "capture, tshark counts none either" % what)
+            ac["dup_ack"] = 1
         print("loss.sh: %s port %d: %s, handshake_rtt %s" %
               (what, port, json.dumps(seen, sort_keys=True),
                rs[0].get("handshake_rtt")))
