@@ -71,6 +71,8 @@
  */
 #include <sys/types.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pcap/pcap.h>
@@ -406,6 +408,27 @@ dec_tcp_options(struct ss_cursor *oc, struct ss_tcp_opts *o)
 
 /* Option kinds of the usual NOP, NOP, timestamps block. */
 static const uint8_t tcp_kinds_nnt[3] = { 1, 1, 8 };
+/* ... and of Linux's SYN and SYN-ACK: MSS, SACK permitted, timestamps, NOP, window scale. */
+static const uint8_t tcp_kinds_syn[5] = { 2, 4, 8, 1, 3 };
+
+#ifdef SS_VERIFY_PREDICTION
+/* A block of options taken at once must read as dec_tcp_options() reads it. */
+static void
+verify_options(struct ss_cursor c, size_t optlen, const struct ss_tcp_opts *got)
+{
+	struct ss_tcp_opts full;
+	struct ss_cursor oc;
+
+	memset(&full, 0, sizeof(full));
+	if (cur_sub(&c, optlen, &oc) != SS_CUR_OK ||
+	    dec_tcp_options(&oc, &full) != 0 ||
+	    memcmp(&full, got, sizeof(full)) != 0) {
+		fprintf(stderr, "synscope: a TCP option block taken at once "
+		    "differs from the full parse\n");
+		abort();
+	}
+}
+#endif
 
 /* Decode a TCP header (RFC 9293 section 3.1). */
 static int
@@ -448,8 +471,11 @@ dec_tcp(struct ss_cursor *c, struct ss_packet *pkt, int first_frag)
 	} else
 		optlen = (size_t)pkt->thlen - 20;
 
-	if (optlen == 12 && cur_left(c) >= 12 &&
-	    ld_be32(cur_ptr(c)) == 0x0101080a) {
+#ifdef SS_VERIFY_PREDICTION
+	struct ss_cursor c0 = *c;
+#endif
+	q = cur_ptr(c);
+	if (optlen == 12 && cur_left(c) >= 12 && ld_be32(q) == 0x0101080a) {
 		/*
 		 * NOP, NOP, timestamps (RFC 7323 appendix A), all captured:
 		 * the options of most segments of a connection that agreed
@@ -464,6 +490,29 @@ dec_tcp(struct ss_cursor *c, struct ss_packet *pkt, int first_frag)
 		pkt->opt.has = SS_OPT_TS;
 		pkt->opt.ts_val = ld_be32(q + 4);
 		pkt->opt.ts_ecr = ld_be32(q + 8);
+#ifdef SS_VERIFY_PREDICTION
+		verify_options(c0, optlen, &pkt->opt);
+#endif
+	} else if (optlen == 20 && cur_left(c) >= 20 &&
+	    ld_be16(q) == 0x0204 && ld_be32(q + 4) == 0x0402080a &&
+	    ld_be32(q + 16) >> 8 == 0x010303) {
+		/*
+		 * MSS, SACK permitted, timestamps, NOP, window scale: the
+		 * options of every SYN and SYN-ACK Linux sends with its
+		 * defaults, all captured; taken at once as above.
+		 */
+		c->off += 20;
+		memcpy(pkt->opt.kinds, tcp_kinds_syn, sizeof tcp_kinds_syn);
+		pkt->opt.nopts = sizeof tcp_kinds_syn;
+		pkt->opt.has = SS_OPT_MSS | SS_OPT_SACKOK | SS_OPT_TS |
+		    SS_OPT_WSCALE;
+		pkt->opt.mss = ld_be16(q + 2);
+		pkt->opt.ts_val = ld_be32(q + 8);
+		pkt->opt.ts_ecr = ld_be32(q + 12);
+		pkt->opt.wscale = q[19];
+#ifdef SS_VERIFY_PREDICTION
+		verify_options(c0, optlen, &pkt->opt);
+#endif
 	} else if (optlen != 0) {
 		(void)cur_sub(c, optlen, &oc);
 		if (dec_tcp_options(&oc, &pkt->opt) != 0)

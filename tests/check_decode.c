@@ -472,6 +472,16 @@ static const struct t_opt_case t_opt_cases[] = {
 	  SS_R_TCP_OPTIONS, 0, 0, 0, 0, 0, 4 },
 	{ "mss wrong size", { 2, 3, 5, 1 }, 4, SS_OPT_BAD, SS_R_TCP_OPTIONS,
 	  0, 0, 0, 0, 0, 2 },
+	/* Linux's SYN block (taken at once), then near misses of it */
+	{ "linux syn", { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2,
+	  1, 3, 3, 14 }, 20, SS_OPT_MSS | SS_OPT_SACKOK | SS_OPT_TS |
+	  SS_OPT_WSCALE, 0, 1460, 14, 0, 0, 0, 5 },
+	{ "linux syn, eol last", { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1,
+	  0, 0, 0, 2, 1, 1, 1, 0 }, 20, SS_OPT_MSS | SS_OPT_SACKOK | SS_OPT_TS |
+	  SS_OPT_EOL, 0, 1460, 0, 0, 0, 0, 7 },
+	{ "linux syn, wscale too long", { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+	  0, 1, 0, 0, 0, 2, 1, 3, 4, 14 }, 20, SS_OPT_MSS | SS_OPT_SACKOK |
+	  SS_OPT_TS | SS_OPT_BAD, SS_R_TCP_OPTIONS, 1460, 0, 0, 0, 0, 5 },
 };
 #define T_NOPTS	((int)(sizeof t_opt_cases / sizeof t_opt_cases[0]))
 
