@@ -551,6 +551,15 @@ prefetch_victims(const struct ss_flow_table *ft, const struct ss_flow *f)
 		prefetch_lines(slot(ft, next->lru_prev));
 }
 
+/* Evict a flow to make room. */
+static void
+evict(struct ss_flow_table *ft, struct ss_flow *f)
+{
+	ft->evictions++;
+	prefetch_victims(ft, f);
+	ss_flow_remove(ft, f, SS_END_EVICTED);
+}
+
 /*
  * Evict one flow to make room.  Closed and TIME-WAIT connections go
  * first, oldest first: their story is complete.  Half-open ones go next,
@@ -583,11 +592,24 @@ evict_one(struct ss_flow_table *ft)
 				best = f;
 		}
 	}
-	if (best != NULL) {
-		ft->evictions++;
-		prefetch_victims(ft, best);
-		ss_flow_remove(ft, best, SS_END_EVICTED);
-	}
+	if (best != NULL)
+		evict(ft, best);
+}
+
+/*
+ * Half-open connections may hold at most an eighth of the table, as a SYN
+ * cache keeps them apart from established connections (FreeBSD's
+ * syncache, Linux's SYN backlog): past that, a new TCP flow takes the
+ * place of the oldest one, whether the table is full or not.  A SYN flood
+ * then uses an eighth of the table's memory and cache, and the rest stays
+ * for connections that were answered.
+ */
+static size_t
+halfopen_max(const struct ss_flow_table *ft)
+{
+	size_t m = ft->cfg.max_flows / 8;
+
+	return m > 0 ? m : 1;
 }
 
 /* Take a free slot, growing the pool by a chunk when needed. */
@@ -630,7 +652,10 @@ ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
 	struct ss_flow *f;
 	uint32_t self, b;
 
-	if (ft->count >= ft->cfg.max_flows)
+	if (fclass == SS_FC_TCP_HALFOPEN &&
+	    ft->lru[SS_FC_TCP_HALFOPEN].count >= halfopen_max(ft))
+		evict(ft, slot(ft, ft->lru[SS_FC_TCP_HALFOPEN].tail));
+	else if (ft->count >= ft->cfg.max_flows)
 		evict_one(ft);
 	f = alloc_slot(ft);
 	if (f == NULL) {

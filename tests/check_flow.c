@@ -211,32 +211,45 @@ START_TEST(test_eviction_at_limit)
 	int i;
 
 	ft = mktable(100, &e);
-	/* 50 open flows, then 50 half-open ones, all younger */
+	/* 50 open flows, then 12 half-open ones (1/8 of the table), younger */
 	for (i = 0; i < 50; i++)
 		ck_assert_ptr_nonnull(mkflow(ft, i, SEC + (uint64_t)i,
 		    SS_FC_TCP_OPEN));
-	for (i = 50; i < 100; i++)
+	for (i = 50; i < 62; i++)
 		ck_assert_ptr_nonnull(mkflow(ft, i, 2 * SEC + (uint64_t)i,
 		    SS_FC_TCP_HALFOPEN));
-	ck_assert_uint_eq(ss_flow_count(ft), 100);
-	/* a new flow evicts the oldest half-open one, not an older open one */
-	f = mkflow(ft, 100, 3 * SEC, SS_FC_TCP_OPEN);
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(ss_flow_count(ft), 100);
+	ck_assert_uint_eq(ss_flow_count(ft), 62);
+	ck_assert_uint_eq(ss_flow_evictions(ft), 0);
+	/* a 13th half-open one takes the oldest one's place, table not full */
+	ck_assert_ptr_nonnull(mkflow(ft, 62, 2 * SEC + 62, SS_FC_TCP_HALFOPEN));
+	ck_assert_uint_eq(ss_flow_count(ft), 62);
 	ck_assert_uint_eq(ss_flow_evictions(ft), 1);
+	ck_assert_uint_eq(ss_flow_class_count(ft, SS_FC_TCP_HALFOPEN), 12);
 	ck_assert_int_eq(e.last_end, SS_END_EVICTED);
 	ck_assert_uint_eq(e.last_id, 50);
+	/* other flows fill the table without evicting anything */
+	for (i = 63; i < 101; i++)
+		ck_assert_ptr_nonnull(mkflow(ft, i, 3 * SEC, SS_FC_TCP_OPEN));
+	ck_assert_uint_eq(ss_flow_count(ft), 100);
+	ck_assert_uint_eq(ss_flow_evictions(ft), 1);
+	/* a new flow evicts the oldest half-open one, not an older open one */
+	f = mkflow(ft, 101, 3 * SEC, SS_FC_TCP_OPEN);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(ss_flow_count(ft), 100);
+	ck_assert_uint_eq(ss_flow_evictions(ft), 2);
+	ck_assert_uint_eq(e.last_id, 51);
 	/*
-	 * 60 more: half-open flows go first while they hold 1/16 of the
-	 * table (6 of 100): 44 more; the 5 left are taken for handshakes in
-	 * flight, and the 16 least recently seen open flows go instead.
+	 * 10 more: half-open flows go first while they hold 1/16 of the
+	 * table (6 of 100): 6 more (52..57); the 5 left are taken for
+	 * handshakes in flight, and the 4 least recently seen open flows go
+	 * instead.
 	 */
-	for (i = 101; i < 161; i++)
+	for (i = 102; i < 112; i++)
 		ck_assert_ptr_nonnull(mkflow(ft, i, 4 * SEC, SS_FC_TCP_OPEN));
 	ck_assert_uint_eq(ss_flow_count(ft), 100);
-	ck_assert_uint_eq(ss_flow_evictions(ft), 61);
+	ck_assert_uint_eq(ss_flow_evictions(ft), 12);
 	ck_assert_uint_eq(ss_flow_class_count(ft, SS_FC_TCP_HALFOPEN), 5);
-	ck_assert_uint_eq(e.last_id, 15);	/* open flows 0..15 evicted */
+	ck_assert_uint_eq(e.last_id, 3);	/* open flows 0..3 evicted */
 	ck_assert_uint_le(ss_flow_table_memory(ft), 100 * sizeof(struct ss_flow) +
 	    64 * 1024 * sizeof(struct ss_flow));
 	ss_flow_table_free(ft);
