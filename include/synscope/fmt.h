@@ -116,7 +116,8 @@ fmt_str(char *p, const char *s)
 char	*fmt_u64(char *p, uint64_t v);
 /* Seconds with six decimals, from nanoseconds. */
 char	*fmt_ts(char *p, uint64_t ns);
-/* An address in its usual text form: at most SS_ADDRSTRLEN - 1 bytes. */
+/* An address in its usual text form: at most SS_ADDRSTRLEN - 1 bytes
+   written, the text and scratch after it. */
 char	*fmt_addr(char *p, int family, const struct ss_addr *a);
 
 void	 wbuf_u64(struct ss_wbuf *, uint64_t);
