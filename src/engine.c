@@ -237,7 +237,7 @@ engine_process(struct ss_engine *e, struct ss_pipe_slot *s)
 	struct ss_packet *pp = &s->pkt;
 	struct ss_flow_key *kp = &s->key;
 	struct ss_flow *f = NULL;
-	struct ss_event ev;
+	struct ss_event *ev;
 	uint64_t h = s->hash, ts_ns = pp->ts_ns;
 	bool from_lo = s->from_lo, reused = false;
 	int side = 0;
@@ -275,13 +275,13 @@ engine_process(struct ss_engine *e, struct ss_pipe_slot *s)
 				f->orig_is_lo = (uint8_t)(orig == from_lo);
 				side = orig ? 0 : 1;
 				e->stats.flows[proto_index(kp->proto)]++;
-				memset(&ev, 0, sizeof(ev));
-				ev.type = SS_EV_FLOW_NEW;
-				ev.ts_ns = ts_ns;
-				ev.flow = f;
-				ev.pkt = pp;
-				ev.side = (uint8_t)side;
-				ss_engine_emit(e, &ev);
+				if ((ev = ss_engine_event(e)) != NULL) {
+					ev->type = SS_EV_FLOW_NEW;
+					ev->ts_ns = ts_ns;
+					ev->flow = f;
+					ev->pkt = pp;
+					ev->side = (uint8_t)side;
+				}
 				if (!orig)
 					ss_zeek_created_flipped(f);
 				if (reused)

@@ -223,24 +223,29 @@ static void
 tcp_set_state(struct seg *s, int who, uint8_t st, uint16_t rule)
 {
 	struct ss_tcp_dir *d = &s->f->u.tcp.dir[who];
-	struct ss_event ev;
+	struct ss_event timer, *ev;
 
 	if (d->state == st)
 		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SS_EV_STATE;
-	ev.side = (uint8_t)who;
-	ev.old_state = d->state;
-	ev.new_state = st;
-	ev.rule = rule;
-	ev.flow = s->f;
-	ev.pkt = s->p;
-	ev.ts_ns = s->p != NULL ? s->p->ts_ns : s->e->now_ns;
-	d->state = st;
 	if (s->p != NULL)
-		ss_engine_emit(s->e, &ev);
-	else
-		ss_engine_broadcast(s->e, &ev);
+		ev = ss_engine_event(s->e);	/* filled in place */
+	else {
+		ev = &timer;
+		memset(ev, 0, sizeof(*ev));
+	}
+	if (ev != NULL) {
+		ev->type = SS_EV_STATE;
+		ev->side = (uint8_t)who;
+		ev->old_state = d->state;
+		ev->new_state = st;
+		ev->rule = rule;
+		ev->flow = s->f;
+		ev->pkt = s->p;
+		ev->ts_ns = s->p != NULL ? s->p->ts_ns : s->e->now_ns;
+	}
+	d->state = st;
+	if (s->p == NULL)
+		ss_engine_broadcast(s->e, ev);
 }
 
 /* Note an anomaly on the connection and report it with the packet. */
@@ -250,7 +255,7 @@ ss_tcp_anomaly(struct ss_engine *e, struct ss_flow *f,
 {
 	struct ss_tcp_conn *c = &f->u.tcp;
 	enum ss_anomaly w = ss_anomaly_word(a);
-	struct ss_event ev;
+	struct ss_event timer, *ev;
 
 	if (a == SS_AN_DUPLICATE) {
 		if (c->dup_frames < UINT32_MAX)
@@ -260,17 +265,21 @@ ss_tcp_anomaly(struct ss_engine *e, struct ss_flow *f,
 		if (c->an_count[w] < UINT32_MAX)
 			c->an_count[w]++;
 	}
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SS_EV_ANOMALY;
-	ev.side = (uint8_t)side;
-	ev.anomaly = (uint16_t)a;
-	ev.flow = f;
-	ev.pkt = p;
-	ev.ts_ns = p != NULL ? p->ts_ns : e->now_ns;
-	if (p != NULL)
-		ss_engine_emit(e, &ev);
-	else
-		ss_engine_broadcast(e, &ev);
+	if (p != NULL) {
+		if ((ev = ss_engine_event(e)) == NULL)
+			return;
+	} else {
+		ev = &timer;
+		memset(ev, 0, sizeof(*ev));
+	}
+	ev->type = SS_EV_ANOMALY;
+	ev->side = (uint8_t)side;
+	ev->anomaly = (uint16_t)a;
+	ev->flow = f;
+	ev->pkt = p;
+	ev->ts_ns = p != NULL ? p->ts_ns : e->now_ns;
+	if (p == NULL)
+		ss_engine_broadcast(e, ev);
 }
 
 /* Are the flags a combination no TCP sends (RFC 9293 §3.10.7.4)? */

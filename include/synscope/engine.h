@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "synscope/decode.h"
 #include "synscope/flow.h"
@@ -168,5 +169,23 @@ void		 ss_engine_broadcast(struct ss_engine *, const struct ss_event *);
 
 /* Record an event caused by the current frame (trackers use this). */
 void		 ss_engine_emit(struct ss_engine *, const struct ss_event *);
+
+/*
+ * The next event of the current frame, zeroed, to be filled in place (an
+ * event built elsewhere and copied in is read back whole right after its
+ * fields were stored one by one, which the CPU cannot forward); NULL when
+ * the frame has SS_MAX_PKT_EVENTS already, as ss_engine_emit drops them.
+ */
+static inline struct ss_event *
+ss_engine_event(struct ss_engine *e)
+{
+	struct ss_event *ev;
+
+	if (e->nevs >= SS_MAX_PKT_EVENTS)
+		return NULL;
+	ev = &e->evs[e->nevs++];
+	memset(ev, 0, sizeof(*ev));
+	return ev;
+}
 
 #endif /* SYNSCOPE_ENGINE_H */
