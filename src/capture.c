@@ -565,6 +565,7 @@ read_error(struct ss_loop *l)
 
 struct rd_batch {
 	size_t			n;
+	bool			hashed;	/* the reader hashed the keys */
 	struct ss_pipe_slot	slot[RD_BATCH];
 };
 
@@ -696,6 +697,16 @@ rd_main(void *arg)
 			break;
 		b = r->cur = &r->ring[atomic_load(&r->produced) % RD_RING];
 		b->n = 0;
+		/*
+		 * Who hashes the flow keys: the reader when batches wait
+		 * for the main thread (it is the slower side: a flood, a
+		 * scan), the main thread when it is waiting for batches
+		 * (real traffic, whose reading costs more than its
+		 * tracking).
+		 */
+		r->dec.hash = atomic_load(&r->produced) -
+		    atomic_load(&r->consumed) >= RD_RING / 2;
+		b->hashed = r->dec.hash;
 		while (b->n < RD_BATCH && !r->end &&
 		    !atomic_load_explicit(&r->quit, memory_order_relaxed)) {
 			n = pcap_dispatch(l->cap->p, (int)(RD_BATCH - b->n),
@@ -769,6 +780,8 @@ run_threaded(struct ss_loop *l)
 		if (atomic_load(&r->produced) == atomic_load(&r->consumed))
 			break;		/* done, and everything processed */
 		b = &r->ring[atomic_load(&r->consumed) % RD_RING];
+		if (!b->hashed)
+			ss_engine_hash_slots(l->eng, b->slot, b->n);
 		ss_engine_process_slots(l->eng, b->slot, b->n);
 		atomic_fetch_add(&r->consumed, 1);
 		rd_wake(r);

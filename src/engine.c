@@ -206,17 +206,18 @@ engine_icmp_error(struct ss_engine *e, const struct ss_packet *p)
 		ss_udp_icmp_error(e, f, p);
 }
 
-/* Decode a frame into a slot and hash its flow key under seed. */
+/* Decode a frame into a slot and, when hash, hash its flow key under seed. */
 static void
-slot_decode(const uint64_t seed[2], struct ss_pipe_slot *s, int linktype,
-    uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+slot_decode(const uint64_t seed[2], bool hash, struct ss_pipe_slot *s,
+    int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+    uint32_t wirelen)
 {
 	s->pkt.ts_ns = ts_ns;
 	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
 	s->from_lo = false;
 	s->hash = 0;
 	s->keyed = ss_flow_key_of(&s->pkt, &s->key, &s->from_lo);
-	if (s->keyed)
+	if (s->keyed && hash)
 		s->hash = ss_flow_key_hash(seed, &s->key);
 }
 
@@ -226,8 +227,8 @@ engine_decode(const struct ss_engine *e, struct ss_pipe_slot *s,
     int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
     uint32_t wirelen)
 {
-	slot_decode(ss_flow_seed(e->ft), s, linktype, ts_ns, data, caplen,
-	    wirelen);
+	slot_decode(ss_flow_seed(e->ft), true, s, linktype, ts_ns, data,
+	    caplen, wirelen);
 }
 
 /* Process a decoded frame: count, timers, flow, tracker, sinks. */
@@ -369,6 +370,7 @@ void
 ss_engine_slot_decoder(const struct ss_engine *e, struct ss_slot_decoder *d)
 {
 	memcpy(d->seed, ss_flow_seed(e->ft), sizeof(d->seed));
+	d->hash = true;
 }
 
 /* Decode a frame into a slot of a reader thread's batch. */
@@ -377,8 +379,22 @@ ss_engine_decode_slot(const struct ss_slot_decoder *d, struct ss_pipe_slot *s,
     int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
     uint32_t wirelen)
 {
-	slot_decode(d->seed, s, linktype, ts_ns, data, caplen, wirelen);
+	slot_decode(d->seed, d->hash, s, linktype, ts_ns, data, caplen,
+	    wirelen);
 	s->pkt.payload = NULL;	/* the frame's buffer is reused */
+}
+
+/* Hash the flow keys of a run of slots decoded without. */
+void
+ss_engine_hash_slots(const struct ss_engine *e, struct ss_pipe_slot *s,
+    size_t n)
+{
+	const uint64_t *seed = ss_flow_seed(e->ft);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].keyed)
+			s[i].hash = ss_flow_key_hash(seed, &s[i].key);
 }
 
 /* Process a run of decoded slots in order, prefetching ahead. */

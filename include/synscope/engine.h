@@ -149,6 +149,8 @@ void		 ss_engine_drain(struct ss_engine *);
  */
 struct ss_slot_decoder {
 	uint64_t	seed[2];	/* a copy of the flow table's hash key */
+	bool		hash;		/* hash the keys (false: leave hash 0
+					   for ss_engine_hash_slots) */
 };
 void		 ss_engine_slot_decoder(const struct ss_engine *,
 		    struct ss_slot_decoder *);
@@ -156,6 +158,9 @@ void		 ss_engine_decode_slot(const struct ss_slot_decoder *,
 		    struct ss_pipe_slot *, int linktype, uint64_t ts_ns,
 		    const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 void		 ss_engine_process_slots(struct ss_engine *,
+		    struct ss_pipe_slot *, size_t n);
+/* Hash the keys of slots decoded without (ss_slot_decoder.hash false). */
+void		 ss_engine_hash_slots(const struct ss_engine *,
 		    struct ss_pipe_slot *, size_t n);
 
 /* Advance the packet clock without a frame (expires timers). */
