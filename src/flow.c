@@ -644,6 +644,28 @@ alloc_slot(struct ss_flow_table *ft)
 	return f;
 }
 
+/*
+ * Zero a record with plain vector stores, a line at a time: as one
+ * memset() of its 480 bytes the compiler emits "rep stos", whose start-up
+ * costs more than the stores, and the key written right after it waits
+ * for it (a fifth of engine_process's samples in a SYN flood).
+ */
+static inline void
+zero_record(struct ss_flow *f)
+{
+	char *p = (char *)f;
+	size_t i;
+
+	_Static_assert(sizeof(*f) % 32 == 0, "a record is whole 32-byte runs");
+	for (i = 0; i + 64 <= sizeof(*f); i += 64) {
+		memset(p + i, 0, 32);
+		memset(p + i + 32, 0, 32);
+		__asm__("" : : "r"(p) : "memory");
+	}
+	if (i < sizeof(*f))
+		memset(p + i, 0, 32);
+}
+
 /* Create a flow for an absent key. */
 struct ss_flow *
 ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
@@ -667,7 +689,7 @@ ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
 			return NULL;
 	}
 	self = f->self;
-	memset(f, 0, sizeof(*f));
+	zero_record(f);
 	f->self = self;
 	f->key = *k;
 	f->fclass = fclass;
