@@ -211,9 +211,13 @@ wbuf_printf(struct ss_wbuf *w, const char *fmt, ...)
 char *
 fmt_ts(char *p, uint64_t ns)
 {
-	uint32_t us = (uint32_t)((ns % 1000000000ULL) / 1000);
-
 	p = fmt_u64(p, ns / 1000000000ULL);
+	return fmt_us6(p, (uint32_t)((ns % 1000000000ULL) / 1000));
+}
+
+char *
+fmt_us6(char *p, uint32_t us)
+{
 	p[0] = '.';
 	memcpy(p + 1, digit_pairs + (us / 10000) * 2, 2);
 	memcpy(p + 3, digit_pairs + (us / 100 % 100) * 2, 2);

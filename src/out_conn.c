@@ -21,7 +21,43 @@ struct conn_ctx {
 	bool			 tsv;
 	bool			 header_done;
 	uint64_t		 first_ns;	/* for #open */
+	/* the text of the last record's whole seconds (conn_ts) */
+	uint64_t		 ts_sec;
+	uint8_t			 ts_len;	/* 0: none yet */
+	char			 ts_text[FMT_U64_MAX + 4];
 };
+
+/*
+ * A record's start time, as fmt_ts(): records come in time order, more
+ * or less, so the text of the whole seconds is kept from one record to
+ * the next and copied whole.
+ */
+static char *
+conn_ts(struct conn_ctx *c, char *p, uint64_t ns)
+{
+	uint64_t sec = ns / 1000000000ULL;
+	char *e;
+
+	if (sec != c->ts_sec || c->ts_len == 0) {
+		c->ts_len = (uint8_t)(fmt_u64(c->ts_text, sec) - c->ts_text);
+		c->ts_sec = sec;
+	}
+	memcpy(p, c->ts_text, sizeof(c->ts_text));
+	e = fmt_us6(p + c->ts_len, (uint32_t)(ns % 1000000000ULL / 1000));
+#ifdef SS_VERIFY_PREDICTION
+	{
+		char want[FMT_TS_MAX];
+		size_t n = (size_t)(fmt_ts(want, ns) - want);
+
+		if ((size_t)(e - p) != n || memcmp(want, p, n) != 0) {
+			fprintf(stderr, "synscope: a record's time differs "
+			    "from fmt_ts()\n");
+			abort();
+		}
+	}
+#endif
+	return e;
+}
 
 /* Zeek writes duration and byte counts only for a non-zero duration. */
 static bool
@@ -152,12 +188,13 @@ conn_json_tcp(char *p, const struct ss_flow *f)
  * from its shape when shaped is true.  Returns the end of the line.
  */
 static char *
-conn_json_line(char *p, const struct ss_flow *f, bool shaped)
+conn_json_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
+    bool shaped)
 {
 	const char *h;
 
 	p = FMT_LIT(p, "{\"ts\":");
-	p = fmt_ts(p, f->first_ns);
+	p = conn_ts(c, p, f->first_ns);
 	p = FMT_LIT(p, ",\"uid\":\"");
 	ss_flow_uid(f, p);
 	p += SS_UID_LEN;
@@ -230,10 +267,10 @@ conn_json(struct conn_ctx *c, const struct ss_flow *f)
 
 	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
 		return;
-	q = conn_json_line(p, f, shaped);
+	q = conn_json_line(c, p, f, shaped);
 #ifdef SS_VERIFY_PREDICTION
 	if (shaped) {
-		char full[SS_CONN_ROOM], *e = conn_json_line(full, f, false);
+		char full[SS_CONN_ROOM], *e = conn_json_line(c, full, f, false);
 
 		if (e - full != q - p || memcmp(full, p, (size_t)(q - p)) != 0)
 			shape_failed(f, p, (size_t)(q - p), full,
@@ -296,11 +333,12 @@ tsv_header(struct conn_ctx *c, uint64_t open_ns)
 
 /* One record as a Zeek TSV line, as conn_json_line(). */
 static char *
-conn_tsv_line(char *p, const struct ss_flow *f, bool shaped)
+conn_tsv_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
+    bool shaped)
 {
 	const char *h;
 
-	p = fmt_ts(p, f->first_ns);
+	p = conn_ts(c, p, f->first_ns);
 	*p++ = '\t';
 	ss_flow_uid(f, p);
 	p += SS_UID_LEN;
@@ -380,10 +418,10 @@ conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
 		tsv_header(c, f->first_ns);
 	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
 		return;
-	q = conn_tsv_line(p, f, shaped);
+	q = conn_tsv_line(c, p, f, shaped);
 #ifdef SS_VERIFY_PREDICTION
 	if (shaped) {
-		char full[SS_CONN_ROOM], *e = conn_tsv_line(full, f, false);
+		char full[SS_CONN_ROOM], *e = conn_tsv_line(c, full, f, false);
 
 		if (e - full != q - p || memcmp(full, p, (size_t)(q - p)) != 0)
 			shape_failed(f, p, (size_t)(q - p), full,

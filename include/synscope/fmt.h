@@ -116,6 +116,8 @@ fmt_str(char *p, const char *s)
 char	*fmt_u64(char *p, uint64_t v);
 /* Seconds with six decimals, from nanoseconds. */
 char	*fmt_ts(char *p, uint64_t ns);
+/* The fraction of fmt_ts(): '.' and six digits of us (< 1000000). */
+char	*fmt_us6(char *p, uint32_t us);
 /* An address in its usual text form: at most SS_ADDRSTRLEN - 1 bytes
    written, the text and scratch after it. */
 char	*fmt_addr(char *p, int family, const struct ss_addr *a);
