@@ -183,10 +183,11 @@ echo "loss.sh: transfers took $(($(date +%s) - t0)) s"
 # Duplicate ACKs of (a) as tshark counts them (-1: no tshark), for the
 # case where the network made none.
 tshark_dupacks=-1
-if command -v tshark >/dev/null 2>&1; then
-	tshark_dupacks=$(tshark -n -r "$tmp/cap.pcap" \
-	    -Y 'tcp.port == 5101 && tcp.analysis.duplicate_ack' 2>/dev/null |
-	    wc -l) || tshark_dupacks=-1
+if command -v tshark >/dev/null 2>&1 &&
+    tshark -n -r "$tmp/cap.pcap" \
+    -Y 'tcp.port == 5101 && tcp.analysis.duplicate_ack' \
+    >"$tmp/dupacks" 2>"$tmp/dupacks.err"; then
+	tshark_dupacks=$(wc -l <"$tmp/dupacks")
 fi
 TSHARK_DUPACKS=$tshark_dupacks python3 - "$tmp/conn" "$tmp/live.conn" <<'EOF' || fails=$((fails + 1))
 import json, os, sys
