@@ -269,8 +269,19 @@ engine_process(struct ss_engine *e, struct ss_pipe_slot *s)
 				orig = ss_tcp_sender_is_orig(pp);
 			else
 				orig = ss_udp_sender_is_orig(pp);
-			fc = kp->proto == IPPROTO_TCP ? SS_FC_TCP_HALFOPEN :
-			    kp->proto == IPPROTO_UDP ? SS_FC_UDP : SS_FC_ICMP;
+			/*
+			 * A bare SYN is a connection attempt, subject to the
+			 * table's cap on half-open ones; a TCP flow first seen
+			 * otherwise (mid-stream, a SYN-ACK, a RST) is not, and
+			 * gets its class from its first segment below.
+			 */
+			if (kp->proto == IPPROTO_TCP)
+				fc = (pp->flags & (SS_TH_SYN | SS_TH_ACK |
+				    SS_TH_RST | SS_TH_FIN)) == SS_TH_SYN ?
+				    SS_FC_TCP_HALFOPEN : SS_FC_TCP_OPEN;
+			else
+				fc = kp->proto == IPPROTO_UDP ? SS_FC_UDP :
+				    SS_FC_ICMP;
 			f = ss_flow_create(e->ft, kp, h, ts_ns, fc);
 			if (f != NULL) {
 				f->orig_is_lo = (uint8_t)(orig == from_lo);

@@ -599,8 +599,10 @@ evict_one(struct ss_flow_table *ft)
 /*
  * Half-open connections may hold at most an eighth of the table, as a SYN
  * cache keeps them apart from established connections (FreeBSD's
- * syncache, Linux's SYN backlog): past that, a new TCP flow takes the
- * place of the oldest one, whether the table is full or not.  A SYN flood
+ * syncache, Linux's SYN backlog): past that, a new connection attempt
+ * (a flow created in that class: the engine creates a bare SYN's flow
+ * so) takes the place of the oldest one, whether the table is full or
+ * not.  A SYN flood
  * then uses an eighth of the table's memory and cache, and the rest stays
  * for connections that were answered.
  */

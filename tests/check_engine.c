@@ -494,6 +494,77 @@ START_TEST(test_cpu_round_trip)
 }
 END_TEST
 
+/* A frame of one TCP segment from 10.9.0.<host>:<port> to 10.9.9.9:80. */
+static void
+cap_frame(struct ss_engine *e, uint64_t t, int host, const char *flags)
+{
+	char src[32];
+	uint8_t buf[256];
+	struct tf_pkt tp;
+	size_t n;
+
+	snprintf(src, sizeof(src), "10.9.0.%d", host);
+	memset(&tp, 0, sizeof(tp));
+	tp.src = src;
+	tp.dst = "10.9.9.9";
+	tp.proto = IPPROTO_TCP;
+	tp.sport = (uint16_t)(40000 + host);
+	tp.dport = 80;
+	tp.flags = parse_flags(flags);
+	tp.seq = 1000;
+	tp.ack = (tp.flags & SS_TH_ACK) ? 5000 : 0;
+	tp.win = 64000;
+	n = tf_frame(buf, sizeof(buf), DLT_EN10MB, &tp);
+	ck_assert_uint_gt(n, 0);
+	ss_engine_frame(e, DLT_EN10MB, t, buf, (uint32_t)n, (uint32_t)n);
+}
+
+/*
+ * Half-open connections hold at most an eighth of the table (2 of 16):
+ * a third bare SYN evicts the oldest attempt although the table is far
+ * from full; flows first seen mid-stream or from a SYN-ACK are not
+ * connection attempts and evict nothing.
+ */
+START_TEST(test_halfopen_cap)
+{
+	struct ss_engine_config cfg;
+	struct ss_engine *e;
+	struct ss_sink sink;
+	struct seen seen;
+	uint64_t t = 1000000000000ULL;
+
+	ss_engine_config_defaults(&cfg);
+	cfg.max_flows = 16;
+	e = ss_engine_new(&cfg);
+	ck_assert_ptr_nonnull(e);
+	memset(&seen, 0, sizeof(seen));
+	memset(&sink, 0, sizeof(sink));
+	sink.packet = seen_packet;
+	sink.event = seen_event;
+	sink.ctx = &seen;
+	ss_engine_add_sink(e, &sink);
+
+	cap_frame(e, t += 1000, 1, "S");	/* attempts 0 and 1 */
+	cap_frame(e, t += 1000, 2, "S");
+	ck_assert_uint_eq(ss_flow_class_count(e->ft, SS_FC_TCP_HALFOPEN), 2);
+	cap_frame(e, t += 1000, 3, "A");	/* mid-stream: not an attempt */
+	cap_frame(e, t += 1000, 4, "SA");	/* a SYN-ACK: not an attempt */
+	ck_assert_uint_eq(ss_flow_class_count(e->ft, SS_FC_TCP_HALFOPEN), 2);
+	ck_assert_uint_eq(ss_flow_class_count(e->ft, SS_FC_TCP_OPEN), 2);
+	ck_assert_uint_eq(e->stats.evictions, 0);
+	ck_assert_uint_eq(ss_flow_count(e->ft), 4);
+	seen.last_id = 0;			/* watch attempt 0's record */
+	cap_frame(e, t += 1000, 5, "S");	/* a third attempt: 0 goes */
+	ck_assert_uint_eq(e->stats.evictions, 1);
+	ck_assert_uint_eq(ss_flow_count(e->ft), 4);
+	ck_assert_str_eq(seen.conn_state, "S0");
+	ck_assert_str_eq(seen.history, "S");
+	ss_engine_finish(e);
+	ck_assert_int_eq(seen.conns, 5);
+	ss_engine_free(e);
+}
+END_TEST
+
 Suite *
 make_engine_suite(void)
 {
@@ -502,6 +573,7 @@ make_engine_suite(void)
 
 	tcase_add_loop_test(tc, test_scenario, 0, (int)NSCEN * 4);
 	tcase_add_test(tc, test_time_wait_expiry);
+	tcase_add_test(tc, test_halfopen_cap);
 	tcase_add_test(tc, test_state_names);
 	tcase_add_test(tc, test_cpu_round_trip);
 	suite_add_tcase(s, tc);

@@ -29,7 +29,7 @@ struct ss_stats {
 	uint64_t	malformed;
 	uint64_t	reason[SS_R_COUNT];	/* per named reason */
 	uint64_t	flows[3];	/* flows created: tcp, udp, icmp */
-	uint64_t	evictions;	/* flows evicted, table full */
+	uint64_t	evictions;	/* flows evicted: table full, half-open cap */
 	uint64_t	expired;	/* flows ended by idle timeout */
 	uint64_t	drops;		/* kernel drops (pcap_stats), set by capture */
 	uint64_t	ifdrops;	/* interface drops, set by capture */

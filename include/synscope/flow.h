@@ -196,7 +196,7 @@ size_t		 ss_flow_count(const struct ss_flow_table *);
 size_t		 ss_flow_class_count(const struct ss_flow_table *,
 		    enum ss_flow_class);
 
-/* Flows evicted because the table was full. */
+/* Flows evicted: the table was full, or half-open ones at their cap. */
 uint64_t	 ss_flow_evictions(const struct ss_flow_table *);
 
 /* Next stream number for a protocol (tcp.stream / udp.stream style). */
