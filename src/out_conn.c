@@ -258,29 +258,6 @@ end:
 	return p;
 }
 
-/* One record as a JSON line, into the output. */
-static void
-conn_json(struct conn_ctx *c, const struct ss_flow *f)
-{
-	bool shaped = lone_syn(f);
-	char *p, *q;
-
-	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
-		return;
-	q = conn_json_line(c, p, f, shaped);
-#ifdef SS_VERIFY_PREDICTION
-	if (shaped) {
-		char full[SS_CONN_ROOM], *e = conn_json_line(c, full, f, false);
-
-		if (e - full != q - p || memcmp(full, p, (size_t)(q - p)) != 0)
-			shape_failed(f, p, (size_t)(q - p), full,
-			    (size_t)(e - full));
-	}
-#endif
-	wbuf_commit(c->w, q);
-	wbuf_eol(c->w);
-}
-
 /* A Zeek log time for #open/#close: UTC, "%Y-%m-%d-%H-%M-%S". */
 static void
 tsv_time(struct ss_wbuf *w, uint64_t ns)
@@ -407,21 +384,26 @@ conn_tsv_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
 	return p;
 }
 
-/* One record as a Zeek TSV line, into the output. */
+/* A record's writer: conn_json_line() or conn_tsv_line(). */
+typedef char	*(*conn_line_fn)(struct conn_ctx *, char *,
+		    const struct ss_flow *, bool);
+
+/*
+ * One record, into the output: a lone SYN's from its shape, which a
+ * verifying build compares with the full writer's.
+ */
 static void
-conn_tsv(struct conn_ctx *c, const struct ss_flow *f)
+conn_write(struct conn_ctx *c, const struct ss_flow *f, conn_line_fn line)
 {
 	bool shaped = lone_syn(f);
 	char *p, *q;
 
-	if (!c->header_done)
-		tsv_header(c, f->first_ns);
 	if ((p = wbuf_room(c->w, SS_CONN_ROOM)) == NULL)
 		return;
-	q = conn_tsv_line(c, p, f, shaped);
+	q = line(c, p, f, shaped);
 #ifdef SS_VERIFY_PREDICTION
 	if (shaped) {
-		char full[SS_CONN_ROOM], *e = conn_tsv_line(c, full, f, false);
+		char full[SS_CONN_ROOM], *e = line(c, full, f, false);
 
 		if (e - full != q - p || memcmp(full, p, (size_t)(q - p)) != 0)
 			shape_failed(f, p, (size_t)(q - p), full,
@@ -440,10 +422,13 @@ conn_event(void *ctx, const struct ss_event *ev)
 
 	if (ev->type != SS_EV_FLOW_END)
 		return;
-	if (c->tsv)
-		conn_tsv(c, ev->flow);
-	else
-		conn_json(c, ev->flow);
+	if (!c->tsv)
+		conn_write(c, ev->flow, conn_json_line);
+	else {
+		if (!c->header_done)
+			tsv_header(c, ev->flow->first_ns);
+		conn_write(c, ev->flow, conn_tsv_line);
+	}
 }
 
 /* Sink: end of the run. */

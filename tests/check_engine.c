@@ -305,6 +305,27 @@ seen_event(void *ctx, const struct ss_event *ev)
 	s->dups = ev->flow->u.tcp.dup_frames;
 }
 
+/* An engine with max_flows slots whose packets and events go to seen. */
+static struct ss_engine *
+seen_engine(uint32_t max_flows, struct seen *seen)
+{
+	struct ss_engine_config cfg;
+	struct ss_engine *e;
+	struct ss_sink sink;
+
+	ss_engine_config_defaults(&cfg);
+	cfg.max_flows = max_flows;
+	e = ss_engine_new(&cfg);
+	ck_assert_ptr_nonnull(e);
+	memset(seen, 0, sizeof(*seen));
+	memset(&sink, 0, sizeof(sink));
+	sink.packet = seen_packet;
+	sink.event = seen_event;
+	sink.ctx = seen;
+	ss_engine_add_sink(e, &sink);
+	return e;
+}
+
 /* Turn "SA" into flag bits. */
 static uint16_t
 parse_flags(const char *s)
@@ -337,24 +358,13 @@ run_scenario(const struct scenario *sc, int variant)
 	bool v6 = variant & 1, wrap = variant & 2;
 	uint32_t isn_c = wrap ? 0xffffff00u : 1000, isn_s = wrap ? 0xfffffff0u :
 	    500000;
-	struct ss_engine_config cfg;
 	struct ss_engine *e;
-	struct ss_sink sink;
 	struct seen seen;
 	uint8_t buf[2048];
 	uint64_t t = 1000000000000ULL;
 	size_t i, n;
 
-	ss_engine_config_defaults(&cfg);
-	cfg.max_flows = 64;
-	e = ss_engine_new(&cfg);
-	ck_assert_ptr_nonnull(e);
-	memset(&seen, 0, sizeof(seen));
-	memset(&sink, 0, sizeof(sink));
-	sink.packet = seen_packet;
-	sink.event = seen_event;
-	sink.ctx = &seen;
-	ss_engine_add_sink(e, &sink);
+	e = seen_engine(64, &seen);
 
 	for (i = 0; i < MAX_STEPS && sc->steps[i].dir != 0; i++) {
 		const struct step *s = &sc->steps[i];
@@ -527,22 +537,11 @@ cap_frame(struct ss_engine *e, uint64_t t, int host, const char *flags)
  */
 START_TEST(test_halfopen_cap)
 {
-	struct ss_engine_config cfg;
 	struct ss_engine *e;
-	struct ss_sink sink;
 	struct seen seen;
 	uint64_t t = 1000000000000ULL;
 
-	ss_engine_config_defaults(&cfg);
-	cfg.max_flows = 16;
-	e = ss_engine_new(&cfg);
-	ck_assert_ptr_nonnull(e);
-	memset(&seen, 0, sizeof(seen));
-	memset(&sink, 0, sizeof(sink));
-	sink.packet = seen_packet;
-	sink.event = seen_event;
-	sink.ctx = &seen;
-	ss_engine_add_sink(e, &sink);
+	e = seen_engine(16, &seen);
 
 	cap_frame(e, t += 1000, 1, "S");	/* attempts 0 and 1 */
 	cap_frame(e, t += 1000, 2, "S");
