@@ -699,10 +699,9 @@ rd_main(void *arg)
 		b->n = 0;
 		/*
 		 * Who hashes the flow keys: the reader when batches wait
-		 * for the main thread (it is the slower side: a flood, a
-		 * scan), the main thread when it is waiting for batches
-		 * (real traffic, whose reading costs more than its
-		 * tracking).
+		 * for the main thread (tracking is the slower side: a
+		 * flood, a scan), the main thread when it waits for
+		 * batches (reading is: real traffic on some hosts).
 		 */
 		r->dec.hash = atomic_load(&r->produced) -
 		    atomic_load(&r->consumed) >= RD_RING / 2;

@@ -602,9 +602,8 @@ evict_one(struct ss_flow_table *ft)
  * syncache, Linux's SYN backlog): past that, a new connection attempt
  * (a flow created in that class: the engine creates a bare SYN's flow
  * so) takes the place of the oldest one, whether the table is full or
- * not.  A SYN flood
- * then uses an eighth of the table's memory and cache, and the rest stays
- * for connections that were answered.
+ * not.  A SYN flood then uses an eighth of the table's memory and cache,
+ * and the rest stays for connections that were answered.
  */
 static size_t
 halfopen_max(const struct ss_flow_table *ft)
@@ -650,7 +649,7 @@ alloc_slot(struct ss_flow_table *ft)
  * Zero a record with plain vector stores, a line at a time: as one
  * memset() of its 480 bytes the compiler emits "rep stos", whose start-up
  * costs more than the stores, and the key written right after it waits
- * for it (a fifth of engine_process's samples in a SYN flood).
+ * for it (a third of engine_process's samples in a SYN flood).
  */
 static inline void
 zero_record(struct ss_flow *f)
