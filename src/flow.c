@@ -22,6 +22,11 @@
 #include "synscope/flow.h"
 #include "synscope/siphash.h"
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SS_NO_SIMD)
+#include <immintrin.h>
+#define SS_UID_AVX512 1
+#endif
+
 #define CHUNK_SHIFT_MAX 12	/* up to 4096 records per chunk */
 
 struct lru {
@@ -909,4 +914,140 @@ ss_role_name(const struct ss_flow *f, int side)
 			return "client";
 	}
 	return side == 0 ? "client" : "server";
+}
+
+/* The key of the uids' hash. */
+static const uint64_t uid_key[2] = { 0x73796e73636f7065ULL,
+    0x636f6e6e2d756964ULL };
+
+#ifdef SS_UID_AVX512
+/*
+ * The uid's two SipHash-1-3 values at once, one in each 64-bit lane of
+ * the state (AVX-512's rotates make a round seven instructions for both):
+ * the same values as two runs of ss_siphash13_words().
+ */
+#define UID_ROUND(v0, v1, v2, v3) do {					\
+	v0 = _mm_add_epi64(v0, v1); v1 = _mm_rol_epi64(v1, 13);		\
+	v1 = _mm_xor_si128(v1, v0); v0 = _mm_shuffle_epi32(v0, 0xb1);	\
+	v2 = _mm_add_epi64(v2, v3); v3 = _mm_rol_epi64(v3, 16);		\
+	v3 = _mm_xor_si128(v3, v2);					\
+	v0 = _mm_add_epi64(v0, v3); v3 = _mm_rol_epi64(v3, 21);		\
+	v3 = _mm_xor_si128(v3, v0);					\
+	v2 = _mm_add_epi64(v2, v1); v1 = _mm_rol_epi64(v1, 17);		\
+	v1 = _mm_xor_si128(v1, v2); v2 = _mm_shuffle_epi32(v2, 0xb1);	\
+} while (0)
+
+__attribute__((target("avx512f,avx512vl")))
+static void
+uid_hashes_avx512(const uint64_t w[7], uint64_t *h1, uint64_t *h2)
+{
+	__m128i v0, v1, v2, v3, m;
+	int i;
+
+	v0 = _mm_set1_epi64x((long long)(0x736f6d6570736575ULL ^ uid_key[0]));
+	v1 = _mm_set1_epi64x((long long)(0x646f72616e646f6dULL ^ uid_key[1]));
+	v2 = _mm_set1_epi64x((long long)(0x6c7967656e657261ULL ^ uid_key[0]));
+	v3 = _mm_set1_epi64x((long long)(0x7465646279746573ULL ^ uid_key[1]));
+	for (i = 0; i < 8; i++) {
+		if (i == 0)		/* the second value's first byte differs */
+			m = _mm_set_epi64x((long long)(w[0] ^ 0x5a),
+			    (long long)w[0]);
+		else if (i < 7)
+			m = _mm_set1_epi64x((long long)w[i]);
+		else			/* the last block: the length, 56 */
+			m = _mm_set1_epi64x((long long)(56ULL << 56));
+		v3 = _mm_xor_si128(v3, m);
+		UID_ROUND(v0, v1, v2, v3);
+		v0 = _mm_xor_si128(v0, m);
+	}
+	v2 = _mm_xor_si128(v2, _mm_set1_epi64x(0xff));
+	UID_ROUND(v0, v1, v2, v3);
+	UID_ROUND(v0, v1, v2, v3);
+	UID_ROUND(v0, v1, v2, v3);
+	v0 = _mm_xor_si128(_mm_xor_si128(v0, v1), _mm_xor_si128(v2, v3));
+	*h1 = (uint64_t)_mm_cvtsi128_si64(v0);
+	*h2 = (uint64_t)_mm_extract_epi64(v0, 1);
+}
+#endif
+
+/* The uid's two hashes of the words w (the second with w[0] ^ 0x5a). */
+static inline void
+uid_hashes(uint64_t w[7], uint64_t *h1, uint64_t *h2)
+{
+#ifdef SS_UID_AVX512
+	if (__builtin_cpu_supports("avx512vl")) {
+		uid_hashes_avx512(w, h1, h2);
+		return;
+	}
+#endif
+	/* inline and independent, so the two run side by side */
+	*h1 = ss_siphash13_words(uid_key, w, 7, 0, 56);
+	w[0] ^= 0x5a;
+	*h2 = ss_siphash13_words(uid_key, w, 7, 0, 56);
+}
+
+static const char uid_digits[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/* Every number below 62^2 as two base-62 digits, the lower one first. */
+static char uid_pairs[62 * 62][2];
+
+__attribute__((constructor))
+static void
+uid_pairs_init(void)
+{
+	int i;
+
+	for (i = 0; i < 62 * 62; i++) {
+		uid_pairs[i][0] = uid_digits[i % 62];
+		uid_pairs[i][1] = uid_digits[i / 62];
+	}
+}
+
+/* The five base-62 digits of x < 62^5, the lowest first. */
+static inline void
+uid_five(char *p, uint32_t x)
+{
+	uint32_t q = x / (62 * 62), r = q / (62 * 62);
+
+	memcpy(p, uid_pairs[x - q * (62 * 62)], 2);
+	memcpy(p + 2, uid_pairs[q - r * (62 * 62)], 2);
+	p[4] = uid_digits[r];
+}
+
+/*
+ * A uid in Zeek's form: "C" and 17 base-62 digits.  It is derived from
+ * a flow's key, start time and number under a fixed key, so the same
+ * capture always gives the same uids (Zeek's are random per run).
+ */
+void
+ss_uid_text(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
+    char buf[SS_UID_LEN])
+{
+	const uint32_t p5 = 62u * 62 * 62 * 62 * 62;
+	uint64_t w[7], h1, h2;
+
+	/*
+	 * Two SipHash-1-3 values of the key, start time and number (56
+	 * bytes), the second with the first byte changed.
+	 */
+	_Static_assert(sizeof(*k) == 40, "flow key is 40 bytes");
+	memcpy(w, k, sizeof(*k));
+	w[5] = first_ns;
+	w[6] = id;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	for (int i = 0; i < 7; i++)	/* SipHash reads little-endian words */
+		w[i] = __builtin_bswap64(w[i]);
+#endif
+	uid_hashes(w, &h1, &h2);
+	/*
+	 * The low ten base-62 digits of h1 and the low seven of h2, least
+	 * significant first: in independent runs of five (or two) digits,
+	 * each over 32 bits and two digits at a time.
+	 */
+	buf[0] = 'C';
+	uid_five(buf + 1, (uint32_t)(h1 % p5));
+	uid_five(buf + 6, (uint32_t)(h1 / p5 % p5));
+	uid_five(buf + 11, (uint32_t)(h2 % p5));
+	memcpy(buf + 16, uid_pairs[h2 / p5 % (62 * 62)], 2);
 }

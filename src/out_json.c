@@ -9,7 +9,6 @@
 
 #include "synscope/jsonw.h"
 #include "synscope/output.h"
-#include "synscope/siphash.h"
 #include "synscope/tcp.h"
 #include "synscope/track.h"
 
@@ -57,59 +56,11 @@ ss_output_free(struct ss_sink *s)
 	s->ctx = NULL;
 }
 
-/*
- * A uid in Zeek's form: "C" and 17 base-62 digits.  It is derived from
- * the flow's key, start time and number under a fixed key, so the same
- * capture always gives the same uids (Zeek's are random per run).
- */
+/* A flow's uid and a NUL. */
 void
 ss_flow_uid(const struct ss_flow *f, char buf[SS_UID_LEN + 1])
 {
-	static const char digits[] =
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	static const uint64_t key[2] = { 0x73796e73636f7065ULL,
-	    0x636f6e6e2d756964ULL };
-	const uint32_t p5 = 62u * 62 * 62 * 62 * 62;
-	uint64_t w[7], h1, h2;
-	uint32_t x[4];
-	int i;
-
-	/*
-	 * Two SipHash-1-3 values of the key, start time and number (56
-	 * bytes), the second with the first byte changed: inline and
-	 * independent, so the two run side by side.
-	 */
-	_Static_assert(sizeof(f->key) == 40, "flow key is 40 bytes");
-	memcpy(w, &f->key, sizeof(f->key));
-	memcpy(w + 5, &f->first_ns, 8);
-	memcpy(w + 6, &f->id, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	for (i = 0; i < 7; i++)		/* SipHash reads little-endian words */
-		w[i] = __builtin_bswap64(w[i]);
-#endif
-	h1 = ss_siphash13_words(key, w, 7, 0, 56);
-	w[0] ^= 0x5a;
-	h2 = ss_siphash13_words(key, w, 7, 0, 56);
-	/*
-	 * The low ten base-62 digits of h1 and the low seven of h2, least
-	 * significant first: in four independent runs of five (or two)
-	 * digits, each over 32 bits.
-	 */
-	x[0] = (uint32_t)(h1 % p5);
-	x[1] = (uint32_t)(h1 / p5 % p5);
-	x[2] = (uint32_t)(h2 % p5);
-	x[3] = (uint32_t)(h2 / p5 % (62 * 62));
-	buf[0] = 'C';
-	for (i = 0; i < 5; i++) {
-		buf[1 + i] = digits[x[0] % 62];
-		buf[6 + i] = digits[x[1] % 62];
-		buf[11 + i] = digits[x[2] % 62];
-		x[0] /= 62;
-		x[1] /= 62;
-		x[2] /= 62;
-	}
-	buf[16] = digits[x[3] % 62];
-	buf[17] = digits[x[3] / 62];
+	ss_uid_text(&f->key, f->first_ns, f->id, buf);
 	buf[SS_UID_LEN] = '\0';
 }
 

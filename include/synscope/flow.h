@@ -81,6 +81,9 @@ enum ss_flow_end {
 	SS_END_EXIT,		/* end of capture or program */
 };
 
+/* A Zeek-style connection uid: "C" and 17 base-62 digits. */
+#define SS_UID_LEN 18
+
 struct ss_flow {
 	struct ss_flow_key key;
 	uint32_t	lru_prev;	/* per-class LRU list, newest at head */
@@ -114,6 +117,14 @@ ss_flow_port(const struct ss_flow *f, int side)
 	return (side == 0) == (f->orig_is_lo != 0) ? f->key.lo_port :
 	    f->key.hi_port;
 }
+
+/*
+ * A flow's uid, stable: the same key, start time and stream number always
+ * give the same uid.  ss_uid_text writes the SS_UID_LEN characters of the
+ * uid of those three (no NUL).
+ */
+void		 ss_uid_text(const struct ss_flow_key *, uint64_t first_ns,
+		    uint64_t id, char buf[SS_UID_LEN]);
 
 /* Which side of a flow sent a packet of it: 0 originator, 1 responder. */
 int		 ss_packet_side(const struct ss_flow *, const struct ss_packet *);

@@ -57,9 +57,8 @@ void	 ss_output_free(struct ss_sink *);
  */
 #define SS_CONN_ROOM	(2048 + SS_AN_WORDS * 2 * (32 + FMT_U64_MAX + 8))
 
-/* Zeek-compatible connection uid ("C" + 17 base-62 digits), stable:
-   SS_UID_LEN characters and a NUL. */
-#define SS_UID_LEN 18
+/* A flow's Zeek-compatible uid (ss_uid_text): SS_UID_LEN characters and
+   a NUL. */
 void	 ss_flow_uid(const struct ss_flow *, char buf[SS_UID_LEN + 1]);
 
 /* Text of a flow end reason ("idle", "evicted", ...). */
