@@ -567,6 +567,7 @@ struct rd_batch {
 	size_t			n;
 	bool			hashed;	/* the reader hashed the keys */
 	struct ss_pipe_slot	slot[RD_BATCH];
+	struct ss_uid_ahead	ua[RD_BATCH];	/* uids made ahead */
 };
 
 /*
@@ -591,6 +592,7 @@ struct reader {
 	/* written once per batch by one side, read by the other */
 	_Alignas(RD_LINE) _Atomic uint64_t produced;	/* batches handed over */
 	_Alignas(RD_LINE) _Atomic uint64_t consumed;	/* batches processed */
+	_Atomic int64_t		 uid_off;	/* ss_engine_uid_offset() */
 	_Alignas(RD_LINE) _Atomic bool quit;	/* the main thread stops */
 	_Atomic bool		 done;		/* the reader has ended */
 	_Atomic int		 sleepers;
@@ -662,6 +664,7 @@ rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	struct ss_capture *c = l->cap;
 	struct rd_batch *b = r->cur;
 	uint64_t ns;
+	size_t i;
 
 	if (r->end || b->n >= RD_BATCH ||
 	    atomic_load_explicit(&r->quit, memory_order_relaxed))
@@ -672,8 +675,9 @@ rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 		return;
 	}
 	ns = hdr_ns(c, h);
-	ss_engine_decode_slot(&r->dec, &b->slot[b->n++], c->linktype, ns,
-	    data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
+	i = b->n++;
+	ss_engine_decode_slot(&r->dec, &b->slot[i], &b->ua[i], c->linktype,
+	    ns, data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
 	r->npkts++;
 	r->pkt_ns = ns;
 	if (c->count != 0 && r->npkts >= c->count) {
@@ -689,6 +693,7 @@ rd_main(void *arg)
 	struct reader *r = arg;
 	struct ss_loop *l = r->l;
 	struct rd_batch *b;
+	int64_t off;
 	int n;
 
 	while (!r->end) {
@@ -706,6 +711,15 @@ rd_main(void *arg)
 		r->dec.hash = atomic_load(&r->produced) -
 		    atomic_load(&r->consumed) >= RD_RING / 2;
 		b->hashed = r->dec.hash;
+		/*
+		 * Likewise the uids of bare SYNs (see ss_uid_ahead): they
+		 * are numbered then, and their uids made once the stream
+		 * numbers kept in step with them over the last batch.
+		 */
+		off = atomic_load_explicit(&r->uid_off, memory_order_relaxed);
+		r->dec.number = r->dec.hash;
+		r->dec.uid = r->dec.number && off == r->dec.uid_off;
+		r->dec.uid_off = off;
 		while (b->n < RD_BATCH && !r->end &&
 		    !atomic_load_explicit(&r->quit, memory_order_relaxed)) {
 			n = pcap_dispatch(l->cap->p, (int)(RD_BATCH - b->n),
@@ -756,6 +770,7 @@ run_threaded(struct ss_loop *l)
 	}
 	atomic_init(&r->produced, 0);
 	atomic_init(&r->consumed, 0);
+	atomic_init(&r->uid_off, r->dec.uid_off);
 	atomic_init(&r->quit, false);
 	atomic_init(&r->done, false);
 	atomic_init(&r->sleepers, 0);
@@ -781,7 +796,9 @@ run_threaded(struct ss_loop *l)
 		b = &r->ring[atomic_load(&r->consumed) % RD_RING];
 		if (!b->hashed)
 			ss_engine_hash_slots(l->eng, b->slot, b->n);
-		ss_engine_process_slots(l->eng, b->slot, b->n);
+		ss_engine_process_slots(l->eng, b->slot, b->ua, b->n);
+		atomic_store_explicit(&r->uid_off,
+		    ss_engine_uid_offset(l->eng), memory_order_relaxed);
 		atomic_fetch_add(&r->consumed, 1);
 		rd_wake(r);
 		if ((l->on_batch != NULL && !l->on_batch(l->ctx)) || sig_term)

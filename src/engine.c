@@ -58,6 +58,8 @@ engine_flow_end(void *ctx, struct ss_flow *f)
 	if (f->end == SS_END_EXIT)
 		ev.ts_ns = f->last_ns;
 	ev.flow = f;
+	if (f->uid_made)
+		ev.uid = ss_flow_uid_place(e->ft, f);
 	ss_engine_broadcast(e, &ev);
 }
 
@@ -216,6 +218,7 @@ slot_decode(const uint64_t seed[2], bool hash, struct ss_pipe_slot *s,
 	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
 	s->from_lo = false;
 	s->hash = 0;
+	s->ahead = SS_AHEAD_NONE;
 	s->keyed = ss_flow_key_of(&s->pkt, &s->key, &s->from_lo);
 	if (s->keyed && hash)
 		s->hash = ss_flow_key_hash(seed, &s->key);
@@ -231,9 +234,29 @@ engine_decode(const struct ss_engine *e, struct ss_pipe_slot *s,
 	    caplen, wirelen);
 }
 
-/* Process a decoded frame: count, timers, flow, tracker, sinks. */
+/*
+ * A numbered bare SYN opened a flow: learn how its stream number and the
+ * SYN's number differ, and keep the uid the reader made if it guessed the
+ * stream number (the key and the time are the flow's by construction).
+ */
 static void
-engine_process(struct ss_engine *e, struct ss_pipe_slot *s)
+uid_made_ahead(struct ss_engine *e, const struct ss_pipe_slot *s,
+    const struct ss_uid_ahead *ua, struct ss_flow *f)
+{
+	e->uid_off = (int64_t)(f->id - s->syn_no);
+	if (s->ahead == SS_AHEAD_UID && ua != NULL && ua->id == f->id) {
+		memcpy(ss_flow_uid_place(e->ft, f), ua->text, SS_UID_LEN);
+		f->uid_made = 1;
+	}
+}
+
+/*
+ * Process a decoded frame: count, timers, flow, tracker, sinks.  ua: the
+ * slot's uid made ahead, or NULL.
+ */
+static void
+engine_process(struct ss_engine *e, struct ss_pipe_slot *s,
+    const struct ss_uid_ahead *ua)
 {
 	struct ss_packet *pp = &s->pkt;
 	struct ss_flow_key *kp = &s->key;
@@ -276,9 +299,8 @@ engine_process(struct ss_engine *e, struct ss_pipe_slot *s)
 			 * gets its class from its first segment below.
 			 */
 			if (kp->proto == IPPROTO_TCP)
-				fc = (pp->flags & (SS_TH_SYN | SS_TH_ACK |
-				    SS_TH_RST | SS_TH_FIN)) == SS_TH_SYN ?
-				    SS_FC_TCP_HALFOPEN : SS_FC_TCP_OPEN;
+				fc = ss_bare_syn(pp) ? SS_FC_TCP_HALFOPEN :
+				    SS_FC_TCP_OPEN;
 			else
 				fc = kp->proto == IPPROTO_UDP ? SS_FC_UDP :
 				    SS_FC_ICMP;
@@ -298,6 +320,9 @@ engine_process(struct ss_engine *e, struct ss_pipe_slot *s)
 					ss_zeek_created_flipped(f);
 				if (reused)
 					ss_tcp_mark_reuse(e, f, pp, side);
+				if (s->ahead != SS_AHEAD_NONE &&
+				    fc == SS_FC_TCP_HALFOPEN)
+					uid_made_ahead(e, s, ua, f);
 			}
 		}
 		if (f != NULL) {
@@ -334,14 +359,14 @@ ss_engine_frame(struct ss_engine *e, int linktype, uint64_t ts_ns,
 
 	ss_engine_drain(e);
 	engine_decode(e, &s, linktype, ts_ns, data, caplen, wirelen);
-	engine_process(e, &s);
+	engine_process(e, &s, NULL);
 }
 
 /* Process the oldest frame of the pipeline. */
 static void
 engine_pop(struct ss_engine *e)
 {
-	engine_process(e, &e->pipe[e->pipe_head]);
+	engine_process(e, &e->pipe[e->pipe_head], NULL);
 	e->pipe_head = (e->pipe_head + 1) % SS_PIPE_DEPTH;
 	e->pipe_n--;
 }
@@ -380,19 +405,41 @@ ss_engine_drain(struct ss_engine *e)
 void
 ss_engine_slot_decoder(const struct ss_engine *e, struct ss_slot_decoder *d)
 {
+	memset(d, 0, sizeof(*d));
 	memcpy(d->seed, ss_flow_seed(e->ft), sizeof(d->seed));
 	d->hash = true;
+	d->uid_off = e->uid_off;
 }
 
-/* Decode a frame into a slot of a reader thread's batch. */
+/*
+ * Decode a frame into a slot of a reader thread's batch; number a bare
+ * SYN and, when asked, make the uid of the flow it may open.
+ */
 void
-ss_engine_decode_slot(const struct ss_slot_decoder *d, struct ss_pipe_slot *s,
-    int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
-    uint32_t wirelen)
+ss_engine_decode_slot(struct ss_slot_decoder *d, struct ss_pipe_slot *s,
+    struct ss_uid_ahead *ua, int linktype, uint64_t ts_ns,
+    const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	slot_decode(d->seed, d->hash, s, linktype, ts_ns, data, caplen,
 	    wirelen);
 	s->pkt.payload = NULL;	/* the frame's buffer is reused */
+	if (d->number && s->keyed && s->key.proto == IPPROTO_TCP &&
+	    ss_bare_syn(&s->pkt)) {
+		s->ahead = SS_AHEAD_NUMBERED;
+		s->syn_no = ++d->syn_no;
+		if (d->uid) {
+			ua->id = s->syn_no + (uint64_t)d->uid_off;
+			ss_uid_text(&s->key, ts_ns, ua->id, ua->text);
+			s->ahead = SS_AHEAD_UID;
+		}
+	}
+}
+
+/* How stream numbers and bare SYNs' numbers differ, lately. */
+int64_t
+ss_engine_uid_offset(const struct ss_engine *e)
+{
+	return e->uid_off;
 }
 
 /* Hash the flow keys of a run of slots decoded without. */
@@ -411,7 +458,7 @@ ss_engine_hash_slots(const struct ss_engine *e, struct ss_pipe_slot *s,
 /* Process a run of decoded slots in order, prefetching ahead. */
 void
 ss_engine_process_slots(struct ss_engine *e, struct ss_pipe_slot *s,
-    size_t n)
+    const struct ss_uid_ahead *ua, size_t n)
 {
 	size_t i;
 
@@ -421,7 +468,7 @@ ss_engine_process_slots(struct ss_engine *e, struct ss_pipe_slot *s,
 			ss_flow_prefetch_bucket(e->ft, s[i + 2].hash);
 		if (i + 1 < n && s[i + 1].keyed)
 			ss_flow_prefetch_flow(e->ft, s[i + 1].hash);
-		engine_process(e, &s[i]);
+		engine_process(e, &s[i], ua != NULL ? &ua[i] : NULL);
 	}
 }
 

@@ -44,6 +44,7 @@ struct link {
 struct chunk {
 	struct link	*links;	/* 1 << shift each, records follow */
 	struct ss_flow	*recs;
+	char		(*uids)[SS_UID_LEN];	/* after the records */
 };
 
 struct ss_flow_table {
@@ -98,7 +99,11 @@ table_alloc(size_t size)
 	return p;
 }
 
-/* A chunk: its links, then its records, from a cache line boundary. */
+/*
+ * A chunk: its links, then its records from a cache line boundary, then
+ * a place for each record's uid made ahead (touched only when one is).
+ * The largest chunk must fit in one huge page, or it would take two.
+ */
 static size_t
 links_bytes(uint32_t shift)
 {
@@ -109,8 +114,12 @@ static size_t
 chunk_bytes(uint32_t shift)
 {
 	return links_bytes(shift) + ((size_t)1 << shift) *
-	    sizeof(struct ss_flow);
+	    (sizeof(struct ss_flow) + SS_UID_LEN);
 }
+
+_Static_assert(((sizeof(struct link) << CHUNK_SHIFT_MAX) + 63) / 64 * 64 +
+    ((size_t)1 << CHUNK_SHIFT_MAX) * (sizeof(struct ss_flow) + SS_UID_LEN) <=
+    HUGE_PAGE, "the largest chunk fits in one huge page");
 
 /* The record at pool index i. */
 static inline struct ss_flow *
@@ -453,6 +462,14 @@ ss_flow_prefetch_flow(const struct ss_flow_table *ft, uint64_t hash)
 	}
 }
 
+/* The place for a flow's uid made ahead, beside its record. */
+char *
+ss_flow_uid_place(const struct ss_flow_table *ft, const struct ss_flow *f)
+{
+	return ft->chunks[f->self >> ft->shift].uids[f->self &
+	    ((1u << ft->shift) - 1)];
+}
+
 /* Find a flow by key. */
 struct ss_flow *
 ss_flow_lookup(struct ss_flow_table *ft, const struct ss_flow_key *k,
@@ -668,6 +685,8 @@ alloc_slot(struct ss_flow_table *ft)
 			return NULL;
 		c->recs = (struct ss_flow *)(void *)((char *)c->links +
 		    links_bytes(ft->shift));
+		c->uids = (char (*)[SS_UID_LEN])(void *)(c->recs +
+		    ((size_t)1 << ft->shift));
 		ft->nchunks++;
 	}
 	i = ft->used++;

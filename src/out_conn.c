@@ -25,6 +25,7 @@ struct conn_ctx {
 	uint64_t		 ts_sec;
 	uint8_t			 ts_len;	/* 0: none yet */
 	char			 ts_text[FMT_U64_MAX + 4];
+	const char		*uid;		/* the record's uid made ahead */
 };
 
 /*
@@ -57,6 +58,35 @@ conn_ts(struct conn_ctx *c, char *p, uint64_t ns)
 	}
 #endif
 	return e;
+}
+
+/*
+ * A record's uid: the one made ahead when there is one (a verifying build
+ * makes it again and compares), else made now.
+ */
+static char *
+conn_uid(const struct conn_ctx *c, char *p, const struct ss_flow *f)
+{
+	if (c->uid == NULL) {
+		ss_uid_text(&f->key, f->first_ns, f->id, p);
+		return p + SS_UID_LEN;
+	}
+	memcpy(p, c->uid, SS_UID_LEN);
+#ifdef SS_VERIFY_PREDICTION
+	{
+		char want[SS_UID_LEN];
+
+		ss_uid_text(&f->key, f->first_ns, f->id, want);
+		if (memcmp(want, p, SS_UID_LEN) != 0) {
+			fprintf(stderr, "synscope: the uid made ahead for "
+			    "flow %llu differs: %.*s, not %.*s\n",
+			    (unsigned long long)f->id, SS_UID_LEN, p,
+			    SS_UID_LEN, want);
+			abort();
+		}
+	}
+#endif
+	return p + SS_UID_LEN;
 }
 
 /* Zeek writes duration and byte counts only for a non-zero duration. */
@@ -196,8 +226,7 @@ conn_json_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
 	p = FMT_LIT(p, "{\"ts\":");
 	p = conn_ts(c, p, f->first_ns);
 	p = FMT_LIT(p, ",\"uid\":\"");
-	ss_flow_uid(f, p);
-	p += SS_UID_LEN;
+	p = conn_uid(c, p, f);
 	p = FMT_LIT(p, "\",\"id.orig_h\":\"");
 	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 0));
 	p = FMT_LIT(p, "\",\"id.orig_p\":");
@@ -317,8 +346,7 @@ conn_tsv_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
 
 	p = conn_ts(c, p, f->first_ns);
 	*p++ = '\t';
-	ss_flow_uid(f, p);
-	p += SS_UID_LEN;
+	p = conn_uid(c, p, f);
 	*p++ = '\t';
 	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 0));
 	*p++ = '\t';
@@ -422,6 +450,7 @@ conn_event(void *ctx, const struct ss_event *ev)
 
 	if (ev->type != SS_EV_FLOW_END)
 		return;
+	c->uid = ev->uid;
 	if (!c->tsv)
 		conn_write(c, ev->flow, conn_json_line);
 	else {

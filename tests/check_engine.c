@@ -15,6 +15,7 @@
 #include "frames.h"
 #include "synscope/capture.h"
 #include "synscope/engine.h"
+#include "synscope/output.h"
 #include "synscope/tcp.h"
 #include "synscope/zeek.h"
 
@@ -564,6 +565,143 @@ START_TEST(test_halfopen_cap)
 }
 END_TEST
 
+/* Sink: the flow ends that came with a uid made ahead, each checked. */
+static void
+ahead_event(void *ctx, const struct ss_event *ev)
+{
+	int *made = ctx;
+	char want[SS_UID_LEN + 1];
+
+	if (ev->type != SS_EV_FLOW_END || ev->uid == NULL)
+		return;
+	ss_flow_uid(ev->flow, want);
+	ck_assert_int_eq(memcmp(ev->uid, want, SS_UID_LEN), 0);
+	(*made)++;
+}
+
+/*
+ * Run frames through an engine writing conn records into memory, either
+ * one at a time or, as the reader thread hands them over, decoded into
+ * slots by a decoder that numbers bare SYNs and makes their uids for the
+ * stream numbers that uid_off predicts.  Returns the records; *made
+ * counts the flows that ended with a uid made ahead, *off is the
+ * engine's offset at the end.
+ */
+static char *
+ahead_run(const uint8_t (*frames)[256], const size_t *len, size_t n,
+    bool slots, int64_t uid_off, int *made, int64_t *off)
+{
+	struct ss_engine_config cfg;
+	struct ss_output_opts oo;
+	struct ss_slot_decoder d;
+	struct ss_pipe_slot s[16];
+	struct ss_uid_ahead ua[16];
+	struct ss_sink conn, sink;
+	struct ss_wbuf w;
+	struct ss_engine *e;
+	uint64_t t = 1700000000ULL * 1000000000ULL;
+	char *out;
+	size_t i;
+
+	ck_assert_uint_le(n, 16);
+	ss_engine_config_defaults(&cfg);
+	cfg.max_flows = 64;
+	e = ss_engine_new(&cfg);
+	ck_assert_ptr_nonnull(e);
+	memset(&oo, 0, sizeof(oo));
+	ck_assert_int_eq(wbuf_init(&w, -1, 4096), 0);
+	ck_assert_int_eq(ss_output_sink(SS_FMT_CONN, &w, &oo, &conn), 0);
+	ss_engine_add_sink(e, &conn);
+	memset(&sink, 0, sizeof(sink));
+	sink.event = ahead_event;
+	sink.ctx = made;
+	ss_engine_add_sink(e, &sink);
+	*made = 0;
+	ss_engine_slot_decoder(e, &d);
+	d.number = d.uid = true;
+	d.uid_off = uid_off;
+	for (i = 0; i < n; i++) {
+		t += 1000000;
+		if (slots)
+			ss_engine_decode_slot(&d, &s[i], &ua[i], DLT_EN10MB, t,
+			    frames[i], (uint32_t)len[i], (uint32_t)len[i]);
+		else
+			ss_engine_frame(e, DLT_EN10MB, t, frames[i],
+			    (uint32_t)len[i], (uint32_t)len[i]);
+	}
+	if (slots)
+		ss_engine_process_slots(e, s, ua, n);
+	*off = ss_engine_uid_offset(e);
+	ss_engine_finish(e);
+	out = strdup(wbuf_cstr(&w));
+	ck_assert_ptr_nonnull(out);
+	ss_output_free(&conn);
+	wbuf_free(&w);
+	ss_engine_free(e);
+	return out;
+}
+
+/*
+ * Uids made ahead for bare SYNs: kept only for the flows whose stream
+ * number was guessed, and the records are those of frames fed one by one.
+ * The SYNs are numbered 1 to 7 and open flows 0, 1, 3, 4, 6 and 7; a
+ * mid-stream segment and a SYN-ACK open 2 and 5, and the fifth SYN is
+ * sent again (no flow).  With the offset -1 the guesses for flows 0, 1
+ * and 4 are right, with 0 those for 3, 6 and 7, with 5 none.
+ */
+START_TEST(test_uid_ahead)
+{
+	static const struct { int host; const char *flags; } seq[] = {
+		{ 1, "S" }, { 2, "S" }, { 3, "A" }, { 4, "S" }, { 1, "S" },
+		{ 5, "S" }, { 6, "SA" }, { 7, "S" }, { 8, "S" },
+	};
+	uint8_t frames[16][256];
+	size_t len[16], n = sizeof(seq) / sizeof(seq[0]), i;
+	char *want, *got;
+	int made;
+	int64_t off;
+
+	for (i = 0; i < n; i++) {
+		char src[32];
+		struct tf_pkt tp;
+
+		snprintf(src, sizeof(src), "10.9.0.%d", seq[i].host);
+		memset(&tp, 0, sizeof(tp));
+		tp.src = src;
+		tp.dst = "10.9.9.9";
+		tp.proto = IPPROTO_TCP;
+		tp.sport = (uint16_t)(40000 + seq[i].host);
+		tp.dport = 80;
+		tp.flags = parse_flags(seq[i].flags);
+		tp.seq = 1000;
+		tp.ack = (tp.flags & SS_TH_ACK) ? 5000 : 0;
+		tp.win = 64000;
+		len[i] = tf_frame(frames[i], sizeof(frames[i]), DLT_EN10MB,
+		    &tp);
+		ck_assert_uint_gt(len[i], 0);
+	}
+	want = ahead_run(frames, len, n, false, 0, &made, &off);
+	ck_assert_int_eq(made, 0);
+	ck_assert_ptr_nonnull(strstr(want, "\"uid\":\"C"));
+
+	/* numbered 1, 2, 3, 4 (again), 5, 6, 7: ids 0, 1, 3, -, 4, 6, 7 */
+	got = ahead_run(frames, len, n, true, -1, &made, &off);
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(made, 3);		/* ids 0, 1 and 4 */
+	ck_assert_int_eq(off, 0);		/* id 7, SYN 7 */
+	free(got);
+	got = ahead_run(frames, len, n, true, 0, &made, &off);
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(made, 3);		/* ids 3, 6 and 7 */
+	free(got);
+	got = ahead_run(frames, len, n, true, 5, &made, &off);
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(made, 0);		/* all wrong */
+	free(got);
+	free(want);
+}
+END_TEST
+
 Suite *
 make_engine_suite(void)
 {
@@ -573,6 +711,7 @@ make_engine_suite(void)
 	tcase_add_loop_test(tc, test_scenario, 0, (int)NSCEN * 4);
 	tcase_add_test(tc, test_time_wait_expiry);
 	tcase_add_test(tc, test_halfopen_cap);
+	tcase_add_test(tc, test_uid_ahead);
 	tcase_add_test(tc, test_state_names);
 	tcase_add_test(tc, test_cpu_round_trip);
 	suite_add_tcase(s, tc);

@@ -56,6 +56,9 @@ struct ss_event {
 	uint64_t	ts_ns;
 	const struct ss_flow   *flow;
 	const struct ss_packet *pkt;	/* NULL for timer events */
+	const char     *uid;		/* SS_EV_FLOW_END: the flow's uid if
+					   made ahead (SS_UID_LEN characters,
+					   see ss_uid_ahead), else NULL */
 };
 
 /*
@@ -98,7 +101,40 @@ struct ss_pipe_slot {
 	uint64_t		hash;
 	bool			keyed;
 	bool			from_lo;
+	uint8_t			ahead;		/* enum ss_ahead */
+	uint32_t		syn_no;		/* a numbered SYN's number
+						   (modulo 2^32) */
 };
+
+enum ss_ahead {
+	SS_AHEAD_NONE = 0,
+	SS_AHEAD_NUMBERED,	/* a bare SYN a reader numbered: syn_no */
+	SS_AHEAD_UID,		/* and made a uid for: its ss_uid_ahead */
+};
+
+/*
+ * A bare SYN usually opens a flow, whose uid (ss_flow_uid) is a function
+ * of its key, its first packet's time and its stream number, a counter
+ * only the engine knows.  A reader thread with time to spare (a SYN
+ * flood) numbers the bare SYNs it decodes, guesses each one's stream
+ * number from that and the difference the engine last saw between the
+ * two, and makes the uid ahead, beside the slot.  The engine keeps it
+ * only when the flow the SYN opens has the stream number guessed: a
+ * wrong guess costs the reader the time it had to spare, and nothing
+ * else.
+ */
+struct ss_uid_ahead {
+	uint64_t		id;		/* the stream number guessed */
+	char			text[SS_UID_LEN];
+};
+
+/* A bare SYN: a connection attempt (flow class SS_FC_TCP_HALFOPEN). */
+static inline bool
+ss_bare_syn(const struct ss_packet *p)
+{
+	return (p->flags & (SS_TH_SYN | SS_TH_ACK | SS_TH_RST | SS_TH_FIN)) ==
+	    SS_TH_SYN;
+}
 
 struct ss_engine {
 	struct ss_engine_config cfg;
@@ -114,6 +150,8 @@ struct ss_engine {
 	struct ss_pipe_slot	pipe[SS_PIPE_DEPTH];
 	unsigned		pipe_head;
 	unsigned		pipe_n;
+	/* a flow's stream number less its bare SYN's number, last seen */
+	int64_t			uid_off;
 };
 
 struct ss_engine *ss_engine_new(const struct ss_engine_config *);
@@ -151,17 +189,31 @@ struct ss_slot_decoder {
 	uint64_t	seed[2];	/* a copy of the flow table's hash key */
 	bool		hash;		/* hash the keys (false: leave hash 0
 					   for ss_engine_hash_slots) */
+	bool		number;		/* number bare SYNs */
+	bool		uid;		/* and make their uids ahead */
+	uint32_t	syn_no;		/* bare SYNs numbered */
+	int64_t		uid_off;	/* ss_engine_uid_offset(), lately */
 };
 void		 ss_engine_slot_decoder(const struct ss_engine *,
 		    struct ss_slot_decoder *);
-void		 ss_engine_decode_slot(const struct ss_slot_decoder *,
-		    struct ss_pipe_slot *, int linktype, uint64_t ts_ns,
-		    const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+/* ua: the slot's place for a uid made ahead (may be NULL when !d->uid) */
+void		 ss_engine_decode_slot(struct ss_slot_decoder *,
+		    struct ss_pipe_slot *, struct ss_uid_ahead *ua,
+		    int linktype, uint64_t ts_ns, const uint8_t *data,
+		    uint32_t caplen, uint32_t wirelen);
+/* ua: the slots' places for uids made ahead (ua[i] for s[i]), or NULL */
 void		 ss_engine_process_slots(struct ss_engine *,
-		    struct ss_pipe_slot *, size_t n);
+		    struct ss_pipe_slot *, const struct ss_uid_ahead *ua,
+		    size_t n);
 /* Hash the keys of slots decoded without (ss_slot_decoder.hash false). */
 void		 ss_engine_hash_slots(const struct ss_engine *,
 		    struct ss_pipe_slot *, size_t n);
+/*
+ * For guessing stream numbers (see ss_uid_ahead): a flow's stream number
+ * less the number of the bare SYN that opened it, for the last flow a
+ * numbered bare SYN opened.  The reader may read it between batches.
+ */
+int64_t		 ss_engine_uid_offset(const struct ss_engine *);
 
 /* Advance the packet clock without a frame (expires timers). */
 void		 ss_engine_advance(struct ss_engine *, uint64_t now_ns);

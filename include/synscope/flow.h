@@ -94,6 +94,8 @@ struct ss_flow {
 	uint8_t		flipped;	/* originator changed after creation */
 	uint32_t	self;		/* own pool index */
 	uint32_t	bucket;		/* its hash bucket (unlinking rehashes nothing) */
+	uint8_t		uid_made;	/* its uid was made ahead: see
+					   ss_flow_uid_place() */
 	uint64_t	id;		/* stream number, per protocol, from 0 */
 	uint64_t	first_ns;
 	uint64_t	last_ns;
@@ -170,6 +172,13 @@ void		 ss_flow_prefetch_bucket(const struct ss_flow_table *,
 		    uint64_t hash);
 void		 ss_flow_prefetch_flow(const struct ss_flow_table *,
 		    uint64_t hash);
+
+/*
+ * The table's place for a flow's uid made ahead (SS_UID_LEN characters,
+ * no NUL), beside its record; meaningful once f->uid_made is set.
+ */
+char		*ss_flow_uid_place(const struct ss_flow_table *,
+		    const struct ss_flow *);
 
 /* Find a flow; NULL when absent.  Does not touch its LRU position. */
 struct ss_flow	*ss_flow_lookup(struct ss_flow_table *,
