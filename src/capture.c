@@ -693,6 +693,7 @@ rd_main(void *arg)
 	struct reader *r = arg;
 	struct ss_loop *l = r->l;
 	struct rd_batch *b;
+	uint64_t waiting;
 	int64_t off;
 	int n;
 
@@ -708,17 +709,19 @@ rd_main(void *arg)
 		 * flood, a scan), the main thread when it waits for
 		 * batches (reading is: real traffic on some hosts).
 		 */
-		r->dec.hash = atomic_load(&r->produced) -
-		    atomic_load(&r->consumed) >= RD_RING / 2;
+		waiting = atomic_load(&r->produced) -
+		    atomic_load(&r->consumed);
+		r->dec.hash = waiting >= RD_RING / 2;
 		b->hashed = r->dec.hash;
 		/*
-		 * Likewise the uids of bare SYNs (see ss_uid_ahead): they
-		 * are numbered then, and their uids made once the stream
-		 * numbers kept in step with them over the last batch.
+		 * The uids of bare SYNs (see ss_uid_ahead, every one is
+		 * numbered) only when every other batch waits, so that the
+		 * reader would wait for the next one anyway, and once the
+		 * stream numbers kept in step with the SYNs over the last
+		 * batch.
 		 */
 		off = atomic_load_explicit(&r->uid_off, memory_order_relaxed);
-		r->dec.number = r->dec.hash;
-		r->dec.uid = r->dec.number && off == r->dec.uid_off;
+		r->dec.uid = waiting >= RD_RING - 1 && off == r->dec.uid_off;
 		r->dec.uid_off = off;
 		while (b->n < RD_BATCH && !r->end &&
 		    !atomic_load_explicit(&r->quit, memory_order_relaxed)) {
@@ -763,6 +766,7 @@ run_threaded(struct ss_loop *l)
 	r->l = l;
 	r->npkts = l->cap->npkts;
 	ss_engine_slot_decoder(l->eng, &r->dec);
+	r->dec.number = true;
 	r->ring = malloc(RD_RING * sizeof(*r->ring));
 	if (r->ring == NULL) {
 		free(r);

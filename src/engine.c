@@ -412,6 +412,25 @@ ss_engine_slot_decoder(const struct ss_engine *e, struct ss_slot_decoder *d)
 }
 
 /*
+ * Number a bare SYN and, when asked, make the uid of the flow it may
+ * open.  Out of line: in real traffic a bare SYN is a frame in thirty,
+ * and the reader's loop (real traffic's slower side) stays as it was.
+ */
+__attribute__((noinline, cold))
+static void
+number_syn(struct ss_slot_decoder *d, struct ss_pipe_slot *s,
+    struct ss_uid_ahead *ua, uint64_t ts_ns)
+{
+	s->ahead = SS_AHEAD_NUMBERED;
+	s->syn_no = ++d->syn_no;
+	if (d->uid) {
+		ua->id = s->syn_no + (uint64_t)d->uid_off;
+		ss_uid_text(&s->key, ts_ns, ua->id, ua->text);
+		s->ahead = SS_AHEAD_UID;
+	}
+}
+
+/*
  * Decode a frame into a slot of a reader thread's batch; number a bare
  * SYN and, when asked, make the uid of the flow it may open.
  */
@@ -423,16 +442,9 @@ ss_engine_decode_slot(struct ss_slot_decoder *d, struct ss_pipe_slot *s,
 	slot_decode(d->seed, d->hash, s, linktype, ts_ns, data, caplen,
 	    wirelen);
 	s->pkt.payload = NULL;	/* the frame's buffer is reused */
-	if (d->number && s->keyed && s->key.proto == IPPROTO_TCP &&
-	    ss_bare_syn(&s->pkt)) {
-		s->ahead = SS_AHEAD_NUMBERED;
-		s->syn_no = ++d->syn_no;
-		if (d->uid) {
-			ua->id = s->syn_no + (uint64_t)d->uid_off;
-			ss_uid_text(&s->key, ts_ns, ua->id, ua->text);
-			s->ahead = SS_AHEAD_UID;
-		}
-	}
+	if (__builtin_expect(s->keyed && s->pkt.proto == IPPROTO_TCP &&
+	    ss_bare_syn(&s->pkt) && d->number, 0))
+		number_syn(d, s, ua, ts_ns);
 }
 
 /* How stream numbers and bare SYNs' numbers differ, lately. */
