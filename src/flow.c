@@ -22,7 +22,9 @@
 #include "synscope/flow.h"
 #include "synscope/siphash.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(SS_NO_SIMD)
+/* AVX-512 for the uids' hash where the compiler can target it */
+#if defined(__x86_64__) && !defined(SS_NO_SIMD) && \
+    (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 5))
 #include <immintrin.h>
 #define SS_UID_AVX512 1
 #endif
@@ -330,7 +332,8 @@ key_tail(struct ss_flow_key *k, uint16_t lo_port, uint16_t hi_port,
 	    offsetof(struct ss_flow_key, proto) == 36 &&
 	    offsetof(struct ss_flow_key, family) == 37 &&
 	    offsetof(struct ss_flow_key, pad) == 38, "the key's last word");
-	memcpy(&k->lo_port, &t, sizeof(t));
+	memcpy((char *)k + offsetof(struct ss_flow_key, lo_port), &t,
+	    sizeof(t));
 #else
 	k->lo_port = lo_port;
 	k->hi_port = hi_port;
@@ -464,7 +467,7 @@ ss_flow_prefetch_flow(const struct ss_flow_table *ft, uint64_t hash)
 
 /* The place for a flow's uid made ahead, beside its record. */
 char *
-ss_flow_uid_place(const struct ss_flow_table *ft, const struct ss_flow *f)
+ss_flow_uid_place(struct ss_flow_table *ft, const struct ss_flow *f)
 {
 	return ft->chunks[f->self >> ft->shift].uids[f->self &
 	    ((1u << ft->shift) - 1)];
@@ -989,15 +992,21 @@ uid_hashes_avx512(const uint64_t w[7], uint64_t *h1, uint64_t *h2)
 }
 #endif
 
-/* The uid's two hashes of the words w (the second with w[0] ^ 0x5a). */
+/*
+ * The uid's two hashes of the words w (the second with w[0] ^ 0x5a),
+ * with AVX-512 when vector is true and the CPU has it.
+ */
 static inline void
-uid_hashes(uint64_t w[7], uint64_t *h1, uint64_t *h2)
+uid_hashes(uint64_t w[7], uint64_t *h1, uint64_t *h2, bool vector)
 {
 #ifdef SS_UID_AVX512
-	if (__builtin_cpu_supports("avx512vl")) {
+	if (vector && __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512vl")) {
 		uid_hashes_avx512(w, h1, h2);
 		return;
 	}
+#else
+	(void)vector;
 #endif
 	/* inline and independent, so the two run side by side */
 	*h1 = ss_siphash13_words(uid_key, w, 7, 0, 56);
@@ -1008,20 +1017,27 @@ uid_hashes(uint64_t w[7], uint64_t *h1, uint64_t *h2)
 static const char uid_digits[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/* Every number below 62^2 as two base-62 digits, the lower one first. */
-static char uid_pairs[62 * 62][2];
-
-__attribute__((constructor))
-static void
-uid_pairs_init(void)
-{
-	int i;
-
-	for (i = 0; i < 62 * 62; i++) {
-		uid_pairs[i][0] = uid_digits[i % 62];
-		uid_pairs[i][1] = uid_digits[i / 62];
-	}
-}
+/*
+ * Every number below 62^2 as two base-62 digits, the lower one first,
+ * made by the compiler: entry i of 4096 (those from 3844 on unused).
+ */
+#define UID_D(d)	(char)((d) < 10 ? '0' + (d) : (d) < 36 ? \
+			    'A' + (d) - 10 : 'a' + (d) - 36)
+#define UID_P1(i)	{ UID_D((i) % 62), UID_D((i) / 62 % 62) }
+#define UID_P2(i)	UID_P1(i), UID_P1((i) + 1)
+#define UID_P4(i)	UID_P2(i), UID_P2((i) + 2)
+#define UID_P8(i)	UID_P4(i), UID_P4((i) + 4)
+#define UID_P16(i)	UID_P8(i), UID_P8((i) + 8)
+#define UID_P32(i)	UID_P16(i), UID_P16((i) + 16)
+#define UID_P64(i)	UID_P32(i), UID_P32((i) + 32)
+#define UID_P128(i)	UID_P64(i), UID_P64((i) + 64)
+#define UID_P256(i)	UID_P128(i), UID_P128((i) + 128)
+#define UID_P512(i)	UID_P256(i), UID_P256((i) + 256)
+#define UID_P1024(i)	UID_P512(i), UID_P512((i) + 512)
+#define UID_P2048(i)	UID_P1024(i), UID_P1024((i) + 1024)
+static const char uid_pairs[4096][2] = {
+	UID_P2048(0), UID_P2048(2048)
+};
 
 /* The five base-62 digits of x < 62^5, the lowest first. */
 static inline void
@@ -1039,9 +1055,9 @@ uid_five(char *p, uint32_t x)
  * a flow's key, start time and number under a fixed key, so the same
  * capture always gives the same uids (Zeek's are random per run).
  */
-void
-ss_uid_text(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
-    char buf[SS_UID_LEN])
+static inline void
+uid_text(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
+    char buf[SS_UID_LEN], bool vector)
 {
 	const uint32_t p5 = 62u * 62 * 62 * 62 * 62;
 	uint64_t w[7], h1, h2;
@@ -1058,7 +1074,7 @@ ss_uid_text(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
 	for (int i = 0; i < 7; i++)	/* SipHash reads little-endian words */
 		w[i] = __builtin_bswap64(w[i]);
 #endif
-	uid_hashes(w, &h1, &h2);
+	uid_hashes(w, &h1, &h2, vector);
 	/*
 	 * The low ten base-62 digits of h1 and the low seven of h2, least
 	 * significant first: in independent runs of five (or two) digits,
@@ -1069,4 +1085,19 @@ ss_uid_text(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
 	uid_five(buf + 6, (uint32_t)(h1 / p5 % p5));
 	uid_five(buf + 11, (uint32_t)(h2 % p5));
 	memcpy(buf + 16, uid_pairs[h2 / p5 % (62 * 62)], 2);
+}
+
+void
+ss_uid_text(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
+    char buf[SS_UID_LEN])
+{
+	uid_text(k, first_ns, id, buf, true);
+}
+
+/* The same with the vector hash allowed or not (tests compare both). */
+void
+ss_uid_text_hash(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
+    char buf[SS_UID_LEN], bool vector)
+{
+	uid_text(k, first_ns, id, buf, vector);
 }

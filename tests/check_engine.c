@@ -589,7 +589,8 @@ ahead_event(void *ctx, const struct ss_event *ev)
  */
 static char *
 ahead_run(const uint8_t (*frames)[256], const size_t *len, size_t n,
-    bool slots, int64_t uid_off, int *made, int64_t *off)
+    uint32_t max_flows, bool slots, int64_t uid_off, int *made,
+    int64_t *off)
 {
 	struct ss_engine_config cfg;
 	struct ss_output_opts oo;
@@ -605,7 +606,7 @@ ahead_run(const uint8_t (*frames)[256], const size_t *len, size_t n,
 
 	ck_assert_uint_le(n, 16);
 	ss_engine_config_defaults(&cfg);
-	cfg.max_flows = 64;
+	cfg.max_flows = max_flows;
 	e = ss_engine_new(&cfg);
 	ck_assert_ptr_nonnull(e);
 	memset(&oo, 0, sizeof(oo));
@@ -644,10 +645,8 @@ ahead_run(const uint8_t (*frames)[256], const size_t *len, size_t n,
 /*
  * Uids made ahead for bare SYNs: kept only for the flows whose stream
  * number was guessed, and the records are those of frames fed one by one.
- * The SYNs are numbered 1 to 7 and open flows 0, 1, 3, 4, 6 and 7; a
- * mid-stream segment and a SYN-ACK open 2 and 5, and the fifth SYN is
- * sent again (no flow).  With the offset -1 the guesses for flows 0, 1
- * and 4 are right, with 0 those for 3, 6 and 7, with 5 none.
+ * Seven bare SYNs, host 1's sent twice, a mid-stream segment and a
+ * SYN-ACK, which open flows too; runs[] says which guesses are right.
  */
 START_TEST(test_uid_ahead)
 {
@@ -658,6 +657,7 @@ START_TEST(test_uid_ahead)
 	uint8_t frames[16][256];
 	size_t len[16], n = sizeof(seq) / sizeof(seq[0]), i;
 	char *want, *got;
+	size_t r;
 	int made;
 	int64_t off;
 
@@ -680,25 +680,40 @@ START_TEST(test_uid_ahead)
 		    &tp);
 		ck_assert_uint_gt(len[i], 0);
 	}
-	want = ahead_run(frames, len, n, false, 0, &made, &off);
-	ck_assert_int_eq(made, 0);
-	ck_assert_ptr_nonnull(strstr(want, "\"uid\":\"C"));
+	/*
+	 * With 64 flows nothing is evicted: SYNs 1 to 7 open flows 0, 1,
+	 * 3, none (sent again), 4, 6 and 7.  With 16, half-open flows are
+	 * capped at 2, so the attempts evict each other and their records'
+	 * slots (and uid places) are taken again: the fourth SYN, its flow
+	 * 0 gone, opens flow 4, and SYNs 5 to 7 flows 5, 7 and 8.
+	 */
+	static const struct {
+		uint32_t max;
+		int64_t off;		/* the reader's offset */
+		int made;		/* flows that end with its uid */
+		int64_t end_off;	/* the engine's offset at the end */
+	} runs[] = {
+		{ 64, -1, 3, 0 },	/* ids 0, 1 and 4 */
+		{ 64, 0, 3, 0 },	/* ids 3, 6 and 7 */
+		{ 64, 5, 0, 0 },
+		{ 16, -1, 2, 1 },	/* ids 0 and 1 */
+		{ 16, 0, 3, 1 },	/* ids 3, 4 and 5 */
+		{ 16, 5, 0, 1 },
+	};
 
-	/* numbered 1, 2, 3, 4 (again), 5, 6, 7: ids 0, 1, 3, -, 4, 6, 7 */
-	got = ahead_run(frames, len, n, true, -1, &made, &off);
-	ck_assert_str_eq(got, want);
-	ck_assert_int_eq(made, 3);		/* ids 0, 1 and 4 */
-	ck_assert_int_eq(off, 0);		/* id 7, SYN 7 */
-	free(got);
-	got = ahead_run(frames, len, n, true, 0, &made, &off);
-	ck_assert_str_eq(got, want);
-	ck_assert_int_eq(made, 3);		/* ids 3, 6 and 7 */
-	free(got);
-	got = ahead_run(frames, len, n, true, 5, &made, &off);
-	ck_assert_str_eq(got, want);
-	ck_assert_int_eq(made, 0);		/* all wrong */
-	free(got);
-	free(want);
+	for (r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		want = ahead_run(frames, len, n, runs[r].max, false, 0, &made,
+		    &off);
+		ck_assert_int_eq(made, 0);
+		ck_assert_ptr_nonnull(strstr(want, "\"uid\":\"C"));
+		got = ahead_run(frames, len, n, runs[r].max, true, runs[r].off,
+		    &made, &off);
+		ck_assert_str_eq(got, want);
+		ck_assert_int_eq(made, runs[r].made);
+		ck_assert_int_eq(off, runs[r].end_off);
+		free(got);
+		free(want);
+	}
 }
 END_TEST
 

@@ -336,6 +336,50 @@ START_TEST(test_iter_and_reuse_slots)
 END_TEST
 
 /*
+ * Every record has its own place for a uid made ahead, across chunks
+ * (10,000 flows: three chunks of 4096): each place written with its
+ * flow's number reads back unchanged after all are written, and no
+ * place is another's or overlaps a record.
+ */
+START_TEST(test_uid_places)
+{
+	struct ss_flow_table *ft;
+	static struct ss_flow *f[10000];
+	struct ss_flow_key k;
+	struct ended e;
+	char want[SS_UID_LEN];
+	int i;
+
+	ft = mktable(10000, &e);
+	for (i = 0; i < 10000; i++) {
+		f[i] = mkflow(ft, i, SEC, SS_FC_UDP);
+		ck_assert_ptr_nonnull(f[i]);
+		ck_assert_int_eq(f[i]->uid_made, 0);
+	}
+	for (i = 0; i < 10000; i++) {
+		char *p = ss_flow_uid_place(ft, f[i]);
+
+		/* not inside any record */
+		ck_assert(p + SS_UID_LEN <= (char *)f[i] ||
+		    p >= (char *)(f[i] + 1));
+		snprintf(want, sizeof(want), "C%017d", i);
+		memcpy(p, want, SS_UID_LEN);
+	}
+	for (i = 0; i < 10000; i++) {
+		snprintf(want, sizeof(want), "C%017d", i);
+		ck_assert_int_eq(memcmp(ss_flow_uid_place(ft, f[i]), want,
+		    SS_UID_LEN), 0);
+		/* the records are untouched */
+		k = mkkey(i);
+		ck_assert_int_eq(memcmp(&f[i]->key, &k, sizeof(k)), 0);
+		ck_assert_uint_eq(f[i]->id, (uint64_t)i);
+		ck_assert_uint_eq(f[i]->first_ns, SEC);
+	}
+	ss_flow_table_free(ft);
+}
+END_TEST
+
+/*
  * Hash chains: flows whose hashes share a bucket, some also the tag (the
  * hash's upper half), some not; taken out at the head, in the middle and
  * at the tail of their chain, by removal, eviction and expiry, and their
@@ -488,6 +532,7 @@ make_flow_suite(void)
 	tcase_add_test(tc, test_timeouts);
 	tcase_add_test(tc, test_iter_and_reuse_slots);
 	tcase_add_test(tc, test_hash_chains);
+	tcase_add_test(tc, test_uid_places);
 	suite_add_tcase(s, tc);
 	return s;
 }

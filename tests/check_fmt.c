@@ -267,6 +267,11 @@ START_TEST(test_uid_stable)
 		ss_flow_uid(&f, got);
 		uid_reference(&f, want);
 		ck_assert_str_eq(got, want);
+		/* both hashes, whichever this CPU uses */
+		ss_uid_text_hash(&f.key, f.first_ns, f.id, got, false);
+		ck_assert_int_eq(memcmp(got, want, SS_UID_LEN), 0);
+		ss_uid_text_hash(&f.key, f.first_ns, f.id, got, true);
+		ck_assert_int_eq(memcmp(got, want, SS_UID_LEN), 0);
 	}
 	/* one pinned value, so that the reference cannot drift with it */
 	memset(&f, 0, sizeof(f));

@@ -127,6 +127,9 @@ ss_flow_port(const struct ss_flow *f, int side)
  */
 void		 ss_uid_text(const struct ss_flow_key *, uint64_t first_ns,
 		    uint64_t id, char buf[SS_UID_LEN]);
+/* The same with its vector hash (AVX-512) allowed or not, for tests. */
+void		 ss_uid_text_hash(const struct ss_flow_key *, uint64_t first_ns,
+		    uint64_t id, char buf[SS_UID_LEN], bool vector);
 
 /* Which side of a flow sent a packet of it: 0 originator, 1 responder. */
 int		 ss_packet_side(const struct ss_flow *, const struct ss_packet *);
@@ -177,7 +180,7 @@ void		 ss_flow_prefetch_flow(const struct ss_flow_table *,
  * The table's place for a flow's uid made ahead (SS_UID_LEN characters,
  * no NUL), beside its record; meaningful once f->uid_made is set.
  */
-char		*ss_flow_uid_place(const struct ss_flow_table *,
+char		*ss_flow_uid_place(struct ss_flow_table *,
 		    const struct ss_flow *);
 
 /* Find a flow; NULL when absent.  Does not touch its LRU position. */
