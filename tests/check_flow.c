@@ -347,7 +347,7 @@ START_TEST(test_uid_places)
 	static struct ss_flow *f[10000];
 	struct ss_flow_key k;
 	struct ended e;
-	char want[SS_UID_LEN];
+	char want[SS_UID_LEN + 1];
 	int i;
 
 	ft = mktable(10000, &e);
