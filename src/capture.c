@@ -558,9 +558,15 @@ read_error(struct ss_loop *l)
  * over through a ring; the main thread processes the batches in order
  * and runs every sink, so nothing else is shared.  Each side waits for
  * the other by spinning briefly, then on a condition variable.
+ *
+ * 32 batches (16,384 frames, 5 MiB) in flight let the reader run on
+ * through the tracking thread's slow spells (a pool chunk faulted in, a
+ * flush of records, a burst of expiries), which 6 passed back to it;
+ * deeper rings cost a flood more than they give real traffic (see
+ * doc/performance.md, "What changed").
  */
 #define RD_BATCH	512	/* frames per batch */
-#define RD_RING		6	/* batches in flight */
+#define RD_RING		32	/* batches in flight */
 #define RD_SPIN		4000	/* polls before sleeping */
 
 struct rd_batch {

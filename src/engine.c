@@ -469,15 +469,23 @@ ss_engine_hash_slots(const struct ss_engine *e, struct ss_pipe_slot *s,
 			s[i].hash = ss_flow_key_hash(seed, &s[i].key);
 }
 
-/* Process a run of decoded slots in order, prefetching ahead. */
+/*
+ * Process a run of decoded slots in order, prefetching ahead: the slot
+ * eight on (written by the reader thread, so its lines are on the other
+ * core or further), the bucket of the one two on, the flow of the next.
+ */
 void
 ss_engine_process_slots(struct ss_engine *e, struct ss_pipe_slot *s,
     const struct ss_uid_ahead *ua, size_t n)
 {
-	size_t i;
+	size_t i, off;
 
 	ss_engine_drain(e);
 	for (i = 0; i < n; i++) {
+		if (i + 8 < n)
+			for (off = 0; off < sizeof(*s); off += 64)
+				__builtin_prefetch((const char *)&s[i + 8] +
+				    off);
 		if (i + 2 < n && s[i + 2].keyed)
 			ss_flow_prefetch_bucket(e->ft, s[i + 2].hash);
 		if (i + 1 < n && s[i + 1].keyed)
