@@ -561,9 +561,10 @@ read_error(struct ss_loop *l)
  *
  * 32 batches (16,384 frames, 5 MiB) in flight let the reader run on
  * through the tracking thread's slow spells (a pool chunk faulted in, a
- * flush of records, a burst of expiries), which 6 passed back to it;
- * deeper rings cost a flood more than they give real traffic (see
- * doc/performance.md, "What changed").
+ * flush of records, a burst of expiries), which 6 passed back to it.
+ * Deeper rings speed real traffic further but not a SYN flood, whose
+ * cost per packet is held to within 1.5x real traffic's (see the
+ * proposal "A deeper ring" in doc/performance.md).
  */
 #define RD_BATCH	512	/* frames per batch */
 #define RD_RING		32	/* batches in flight */

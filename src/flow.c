@@ -945,8 +945,9 @@ static const uint64_t uid_key[2] = { 0x73796e73636f7065ULL,
 #ifdef SS_UID_AVX512
 /*
  * The uid's two SipHash-1-3 values at once, one in each 64-bit lane of
- * the state (AVX-512's rotates make a round seven instructions for both):
- * the same values as two runs of ss_siphash13_words().
+ * the state (with AVX-512's rotates a round is fourteen instructions for
+ * both, where two scalar runs take twenty-eight): the same values as two
+ * runs of ss_siphash13_words().
  */
 #define UID_ROUND(v0, v1, v2, v3) do {					\
 	v0 = _mm_add_epi64(v0, v1); v1 = _mm_rol_epi64(v1, 13);		\
