@@ -773,7 +773,6 @@ run_threaded(struct ss_loop *l)
 	r->l = l;
 	r->npkts = l->cap->npkts;
 	ss_engine_slot_decoder(l->eng, &r->dec);
-	r->dec.number = true;
 	r->ring = malloc(RD_RING * sizeof(*r->ring));
 	if (r->ring == NULL) {
 		free(r);

@@ -408,6 +408,7 @@ ss_engine_slot_decoder(const struct ss_engine *e, struct ss_slot_decoder *d)
 	memset(d, 0, sizeof(*d));
 	memcpy(d->seed, ss_flow_seed(e->ft), sizeof(d->seed));
 	d->hash = true;
+	d->number = true;
 	d->uid_off = e->uid_off;
 }
 

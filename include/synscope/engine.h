@@ -115,10 +115,10 @@ enum ss_ahead {
 /*
  * A bare SYN usually opens a flow, whose uid (ss_flow_uid) is a function
  * of its key, its first packet's time and its stream number, a counter
- * only the engine knows.  A reader thread with time to spare (a SYN
- * flood) numbers the bare SYNs it decodes, guesses each one's stream
- * number from that and the difference the engine last saw between the
- * two, and makes the uid ahead, beside the slot.  The engine keeps it
+ * only the engine knows.  A reader thread numbers the bare SYNs it
+ * decodes and, with time to spare (a SYN flood), guesses each one's
+ * stream number from that and the difference the engine last saw
+ * between the two, and makes the uid ahead, beside the slot.  The engine keeps it
  * only when the flow the SYN opens has the stream number guessed: a
  * wrong guess costs the reader the time it had to spare, and nothing
  * else.
@@ -189,7 +189,7 @@ struct ss_slot_decoder {
 	uint64_t	seed[2];	/* a copy of the flow table's hash key */
 	bool		hash;		/* hash the keys (false: leave hash 0
 					   for ss_engine_hash_slots) */
-	bool		number;		/* number bare SYNs */
+	bool		number;		/* number bare SYNs (the default) */
 	bool		uid;		/* and make their uids ahead */
 	uint32_t	syn_no;		/* bare SYNs numbered */
 	int64_t		uid_off;	/* ss_engine_uid_offset(), lately */
