@@ -258,11 +258,12 @@ open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
 		setvbuf(fp, *bufp, _IOFBF, SS_READ_BUFFER);
 #if defined(HAVE_STDIO_EXT_H) && defined(HAVE___FSETLOCKING)
 	/*
-	 * Once a reader thread exists, glibc locks the FILE in each of
-	 * libpcap's two fread() calls per record: an atomic instruction on
-	 * a line the other core may hold.  Only one thread at a time reads
-	 * the capture (the reader thread, or the main thread before and
-	 * after it), so stdio's lock is not needed.
+	 * glibc locks the FILE in each of libpcap's two fread() calls per
+	 * record, an atomic instruction each (with a reader thread, on a
+	 * line the other core may hold): a third of a bare read loop's time
+	 * (tests/bench/pcap_floor -s).  Only one thread at a time reads the
+	 * capture (the reader thread, or the main thread before and after
+	 * it), so stdio's lock is not needed.
 	 */
 	(void)__fsetlocking(fp, FSETLOCKING_BYCALLER);
 #endif

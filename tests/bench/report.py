@@ -6,8 +6,9 @@ Input: a TSV file with one line per timed run:
 (the first line is a header).  Prints, per group, one row per command:
 median wall time with the min-max range, packets per second, median peak
 RSS, median CPU time (user+sys), the ratio of the median wall time to the
-floor's (the bare libpcap loop) on the same capture, and the nanoseconds
-per packet.  Then the targets of doc/performance.md, met or not.
+floor's (the bare libpcap loop) on the same capture and, where it ran, to
+"floor -s" (the loop reading the file as synscope does), and the
+nanoseconds per packet.  Then the targets of doc/performance.md, met or not.
 
 Usage: report.py RESULTS.tsv [--markdown] [--view VIEW.tsv]
 """
@@ -66,14 +67,16 @@ def summarise(rows):
 
 
 def table(stats, md):
-    floors, cfloors = {}, {}
+    floors, cfloors, sfloors = {}, {}, {}
     for (g, label, cap), s in stats.items():
         if label == 'floor' and 'wall' in s:
             floors[cap] = s['wall']
             cfloors[cap] = s['cpu_med']
+        if label == 'floor -s' and 'wall' in s:
+            sfloors[cap] = s['wall']
     cols = ('command', 'capture', 'runs', 'wall s: median (min-max)',
             'packets/s', 'peak RSS', 'CPU s', 'x floor', 'x floor (CPU)',
-            'ns/packet')
+            'x floor -s', 'ns/packet')
     lines = []
     group = None
     for (g, label, cap), s in stats.items():
@@ -84,12 +87,12 @@ def table(stats, md):
         if 'wall' not in s:
             if not bad:
                 lines.append((label, cap, '-', s['note'] or 'not measured',
-                              '', '', '', '', '', ''))
+                              '', '', '', '', '', '', ''))
                 continue
             lines.append((label, cap, '0/%d' % len(s['rcs']),
                           'FAILED (exit %s)' % ','.join(bad) if bad else
                           (s['note'] or 'not measured'),
-                          '', '', '', '', '', ''))
+                          '', '', '', '', '', '', ''))
             continue
         runs = '%d' % len(s['walls'])
         if bad:
@@ -98,13 +101,15 @@ def table(stats, md):
         ratio = ('%.2f' % (s['wall'] / floors[cap])) if cap in floors else '-'
         cratio = ('%.2f' % (s['cpu_med'] / cfloors[cap])) \
             if cfloors.get(cap) else '-'
+        sratio = ('%.2f' % (s['wall'] / sfloors[cap])) \
+            if cap in sfloors else '-'
         lines.append((label, cap, runs,
                       '%.3f (%.3f-%.3f)' % (s['wall'], min(s['walls']),
                                             max(s['walls'])),
                       fmt_rate(pk / s['wall']) if pk else '-',
                       fmt_rss(s['rss_med']),
                       '%.2f' % s['cpu_med'],
-                      ratio, cratio,
+                      ratio, cratio, sratio,
                       '%.0f' % (s['wall'] * 1e9 / pk) if pk else '-'))
     if md:
         print('| ' + ' | '.join(cols) + ' |')
@@ -112,8 +117,6 @@ def table(stats, md):
         for ln in lines:
             if ln[0] == '#':
                 print('| **%s** |' % ln[1] + ' |' * (len(cols) - 1))
-            elif False:
-                pass
             else:
                 print('| ' + ' | '.join('`%s`' % ln[0] if i == 0 else c
                                         for i, c in enumerate(ln)) + ' |')
@@ -150,6 +153,12 @@ def targets(stats, floors, md, view=None):
                    '(CPU time: %.2fx) -> %s'
                    % (r, conn['cpu_med'] / fl_cpu if fl_cpu else 0,
                       verdict(r <= 1.5)))
+        sfl = get(stats, 'floor -s', 'real.pcap')
+        if sfl:
+            r = conn['wall'] / sfl['wall']
+            out.append('  against "floor -s", the loop reading the file as '
+                       'synscope does: %.2fx -> %s'
+                       % (r, verdict(r <= 1.5)))
     else:
         out.append('-o conn within 1.5x the floor: not measured')
     inf = get(stats, 'synscope -o conn', 'inflated.pcap')
