@@ -570,6 +570,13 @@ read_error(struct ss_loop *l)
 #define RD_BATCH	512	/* frames per batch */
 #define RD_RING		32	/* batches in flight */
 #define RD_SPIN		4000	/* polls before sleeping */
+/*
+ * The reader asks for the lines of the slot it will fill RD_AHEAD frames
+ * on, for writing: the tracking thread read them last, so without asking
+ * each of the slot's five lines is a stall on a cross-core round trip
+ * (300-800 ns on the benchmark's host, against some 90 ns per frame).
+ */
+#define RD_AHEAD	8
 
 struct rd_batch {
 	size_t			n;
@@ -663,6 +670,16 @@ rd_wake(struct reader *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
+/* Ask for all lines of a slot, for writing. */
+static inline void
+rd_prefetch_slot(const struct ss_pipe_slot *s)
+{
+	size_t off;
+
+	for (off = 0; off < sizeof(*s); off += RD_LINE)
+		__builtin_prefetch((const char *)s + off, 1);
+}
+
 /* pcap_dispatch callback of the reader thread. */
 static void
 rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
@@ -684,6 +701,8 @@ rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	}
 	ns = hdr_ns(c, h);
 	i = b->n++;
+	if (i + RD_AHEAD < RD_BATCH)
+		rd_prefetch_slot(&b->slot[i + RD_AHEAD]);
 	ss_engine_decode_slot(&r->dec, &b->slot[i], &b->ua[i], c->linktype,
 	    ns, data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
 	r->npkts++;
@@ -703,6 +722,7 @@ rd_main(void *arg)
 	struct rd_batch *b;
 	uint64_t waiting;
 	int64_t off;
+	size_t i;
 	int n;
 
 	while (!r->end) {
@@ -711,6 +731,8 @@ rd_main(void *arg)
 			break;
 		b = r->cur = &r->ring[atomic_load(&r->produced) % RD_RING];
 		b->n = 0;
+		for (i = 0; i < RD_AHEAD; i++)
+			rd_prefetch_slot(&b->slot[i]);
 		/*
 		 * Who hashes the flow keys: the reader when batches wait
 		 * for the main thread (tracking is the slower side: a
