@@ -208,11 +208,27 @@ engine_icmp_error(struct ss_engine *e, const struct ss_packet *p)
 		ss_udp_icmp_error(e, f, p);
 }
 
-/* Decode a frame into a slot and, when hash, hash its flow key under seed. */
+/* A flow key's hash under seed: the memo's when it is the last key hashed. */
+static inline uint64_t
+key_hash_memo(const uint64_t seed[2], struct ss_key_memo *m,
+    const struct ss_flow_key *k)
+{
+	if (m->ok && memcmp(&m->key, k, sizeof(*k)) == 0)
+		return m->hash;
+	m->key = *k;
+	m->hash = ss_flow_key_hash(seed, k);
+	m->ok = true;
+	return m->hash;
+}
+
+/*
+ * Decode a frame into a slot and, when memo is not NULL, hash its flow
+ * key under seed.
+ */
 static void
-slot_decode(const uint64_t seed[2], bool hash, struct ss_pipe_slot *s,
-    int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
-    uint32_t wirelen)
+slot_decode(const uint64_t seed[2], struct ss_key_memo *memo,
+    struct ss_pipe_slot *s, int linktype, uint64_t ts_ns, const uint8_t *data,
+    uint32_t caplen, uint32_t wirelen)
 {
 	s->pkt.ts_ns = ts_ns;
 	ss_decode(linktype, data, caplen, wirelen, &s->pkt);
@@ -220,17 +236,17 @@ slot_decode(const uint64_t seed[2], bool hash, struct ss_pipe_slot *s,
 	s->hash = 0;
 	s->ahead = SS_AHEAD_NONE;
 	s->keyed = ss_flow_key_of(&s->pkt, &s->key, &s->from_lo);
-	if (s->keyed && hash)
-		s->hash = ss_flow_key_hash(seed, &s->key);
+	if (s->keyed && memo != NULL)
+		s->hash = key_hash_memo(seed, memo, &s->key);
 }
 
 /* Decode a frame into a pipeline slot (the table's own hash key). */
 static void
-engine_decode(const struct ss_engine *e, struct ss_pipe_slot *s,
+engine_decode(struct ss_engine *e, struct ss_pipe_slot *s,
     int linktype, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
     uint32_t wirelen)
 {
-	slot_decode(ss_flow_seed(e->ft), true, s, linktype, ts_ns, data,
+	slot_decode(ss_flow_seed(e->ft), &e->memo, s, linktype, ts_ns, data,
 	    caplen, wirelen);
 }
 
@@ -442,8 +458,8 @@ ss_engine_decode_slot(struct ss_slot_decoder *d, struct ss_pipe_slot *s,
     struct ss_uid_ahead *ua, int linktype, uint64_t ts_ns,
     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
-	slot_decode(d->seed, d->hash, s, linktype, ts_ns, data, caplen,
-	    wirelen);
+	slot_decode(d->seed, d->hash ? &d->memo : NULL, s, linktype, ts_ns,
+	    data, caplen, wirelen);
 	s->pkt.payload = NULL;	/* the frame's buffer is reused */
 	if (__builtin_expect(s->keyed && s->pkt.proto == IPPROTO_TCP &&
 	    ss_bare_syn(&s->pkt) && d->number, 0))
@@ -463,11 +479,13 @@ ss_engine_hash_slots(const struct ss_engine *e, struct ss_pipe_slot *s,
     size_t n)
 {
 	const uint64_t *seed = ss_flow_seed(e->ft);
+	struct ss_key_memo memo;
 	size_t i;
 
+	memo.ok = false;
 	for (i = 0; i < n; i++)
 		if (s[i].keyed)
-			s[i].hash = ss_flow_key_hash(seed, &s[i].key);
+			s[i].hash = key_hash_memo(seed, &memo, &s[i].key);
 }
 
 /*
