@@ -30,6 +30,7 @@
 #endif
 
 #define CHUNK_SHIFT_MAX 12	/* up to 4096 records per chunk */
+#define BUCKETS_FIRST	(1u << 16)	/* the bucket array at first */
 
 struct lru {
 	uint32_t	head;	/* most recently seen */
@@ -59,6 +60,8 @@ struct ss_flow_table {
 	uint32_t	 free_head;	/* free list through the links */
 	uint32_t	*buckets;
 	uint32_t	 nbuckets;	/* power of two */
+	uint32_t	 max_nbuckets;	/* what max_flows needs: the array
+					   grows to it (table_grow) */
 	struct lru	 lru[SS_FC_COUNT];
 	size_t		 count;
 	uint64_t	 deadline;	/* no flow expires before this time */
@@ -186,6 +189,9 @@ ss_flow_table_new(const struct ss_flow_table_config *cfg)
 		random_seed(ft->cfg.seed);
 	while (nb < ft->cfg.max_flows && nb < (1u << 30))
 		nb <<= 1;
+	ft->max_nbuckets = nb;
+	if (nb > BUCKETS_FIRST)
+		nb = BUCKETS_FIRST;
 	ft->nbuckets = nb;
 	ft->buckets = table_alloc((size_t)nb * sizeof(*ft->buckets));
 	/* small tables get one small chunk */
@@ -545,7 +551,7 @@ lru_unlink(struct ss_flow_table *ft, struct ss_flow *f)
 static void
 hash_unlink(struct ss_flow_table *ft, struct ss_flow *f)
 {
-	uint32_t *pi = &ft->buckets[f->bucket];
+	uint32_t *pi = &ft->buckets[f->hash_lo & (ft->nbuckets - 1)];
 
 	while (*pi != SS_NIL) {
 		if (*pi == f->self) {
@@ -567,7 +573,7 @@ ss_flow_remove(struct ss_flow_table *ft, struct ss_flow *f,
 	 * them now, so that they arrive while its record is written.  The
 	 * newer neighbour is the next to expire in its class: all of it.
 	 */
-	__builtin_prefetch(&ft->buckets[f->bucket], 1);
+	__builtin_prefetch(&ft->buckets[f->hash_lo & (ft->nbuckets - 1)], 1);
 	if (f->lru_prev != SS_NIL)
 		prefetch_lines(slot(ft, f->lru_prev));
 	if (f->lru_next != SS_NIL)
@@ -597,7 +603,7 @@ prefetch_victims(const struct ss_flow_table *ft, const struct ss_flow *f)
 	if (f->lru_prev == SS_NIL)
 		return;
 	next = slot(ft, f->lru_prev);
-	__builtin_prefetch(&ft->buckets[next->bucket]);
+	__builtin_prefetch(&ft->buckets[next->hash_lo & (ft->nbuckets - 1)]);
 	if (next->lru_prev != SS_NIL)
 		prefetch_lines(slot(ft, next->lru_prev));
 }
@@ -699,6 +705,38 @@ alloc_slot(struct ss_flow_table *ft)
 }
 
 /*
+ * Double the bucket array, once there are more flows than buckets.  It
+ * starts at BUCKETS_FIRST (256 KiB), not at what max_flows needs: a
+ * capture of a few thousand flows then never touches megabytes of it,
+ * and its buckets stay in the cache.  Each flow keeps the low half of its
+ * hash, so the new array is filled in one pass over the pool, in order,
+ * without hashing a key again.  Out of memory, the array stays as it is
+ * (its chains only grow longer).
+ */
+static void
+table_grow(struct ss_flow_table *ft)
+{
+	uint32_t nb = ft->nbuckets * 2, i, b, *nbk;
+	struct ss_flow *f;
+
+	nbk = table_alloc((size_t)nb * sizeof(*nbk));
+	if (nbk == NULL)
+		return;
+	memset(nbk, 0xff, (size_t)nb * sizeof(*nbk));
+	for (i = 0; i < ft->used; i++) {
+		f = slot(ft, i);
+		if (f->fclass == SS_FC_FREE)
+			continue;
+		b = f->hash_lo & (nb - 1);
+		link_of(ft, i)->next = nbk[b];
+		nbk[b] = i;
+	}
+	free(ft->buckets);
+	ft->buckets = nbk;
+	ft->nbuckets = nb;
+}
+
+/*
  * Zero a record with plain vector stores, a line at a time: as one
  * memset() of its 480 bytes the compiler emits "rep stos", whose start-up
  * costs more than the stores, and the key written right after it waits
@@ -749,13 +787,15 @@ ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
 	f->fclass = fclass;
 	f->first_ns = f->last_ns = now_ns;
 	f->id = ss_flow_next_id(ft, k->proto);
+	f->hash_lo = (uint32_t)hash;
 	b = (uint32_t)(hash & (ft->nbuckets - 1));
-	f->bucket = b;
 	link_of(ft, self)->next = ft->buckets[b];
 	link_of(ft, self)->tag = tag_of(hash);
 	ft->buckets[b] = self;
 	lru_link(ft, f);
 	ft->count++;
+	if (ft->count > ft->nbuckets && ft->nbuckets < ft->max_nbuckets)
+		table_grow(ft);
 	return f;
 }
 

@@ -452,6 +452,93 @@ START_TEST(test_hash_chains)
 }
 END_TEST
 
+/* The key of 10.x.y.z:40000 -> 10.0.0.1:80 (TCP), x.y.z from i. */
+static struct ss_flow_key
+mkkey_wide(int i)
+{
+	struct ss_flow_key k;
+	struct ss_packet p;
+	char a[32];
+	bool lo;
+
+	snprintf(a, sizeof(a), "10.%d.%d.%d", 1 + ((i >> 16) & 127),
+	    (i >> 8) & 255, i & 255);
+	p = mkpkt(a, 40000, "10.0.0.1", 80, IPPROTO_TCP);
+	ck_assert(ss_flow_key_of(&p, &k, &lo));
+	return k;
+}
+
+/*
+ * The bucket array starts small and doubles as the flows outnumber its
+ * buckets: 140,000 flows in a table for 150,000 take it from 65,536 to
+ * 262,144 buckets, the second time with freed slots in the pool.  Every
+ * live flow must still be found, and no removed one.
+ */
+START_TEST(test_bucket_growth)
+{
+	enum { N = 140000 };
+	static bool live[N];
+	struct ss_flow_table *ft;
+	struct ss_flow_key k;
+	struct ss_flow *f;
+	struct ended e;
+	int i;
+
+	ft = mktable(150000, &e);
+	/* 65,536 buckets at first (256 KiB), not the 262,144 (1 MiB) of
+	   max_flows */
+	ck_assert_uint_lt(ss_flow_table_memory(ft), 512 * 1024);
+	for (i = 0; i < N; i++) {
+		k = mkkey_wide(i);
+		f = ss_flow_create(ft, &k, ss_flow_hash(ft, &k), SEC,
+		    SS_FC_TCP_OPEN);
+		ck_assert_ptr_nonnull(f);
+		live[i] = true;
+		if (i == 100000) {
+			/* one grown: free every seventh slot before the next */
+			int j;
+
+			for (j = 0; j < 100000; j += 7) {
+				k = mkkey_wide(j);
+				f = ss_flow_lookup(ft, &k, ss_flow_hash(ft, &k));
+				ck_assert_ptr_nonnull(f);
+				ss_flow_remove(ft, f, SS_END_CLOSED);
+				live[j] = false;
+			}
+		}
+	}
+	ck_assert_uint_eq(ss_flow_evictions(ft), 0);
+	ck_assert_uint_eq(ss_flow_count(ft), N - (100000 + 6) / 7);
+	ck_assert_uint_gt(ss_flow_table_memory(ft), 1024 * 1024);
+	for (i = 0; i < N; i++) {
+		k = mkkey_wide(i);
+		f = ss_flow_lookup(ft, &k, ss_flow_hash(ft, &k));
+		if (!live[i]) {
+			ck_assert_msg(f == NULL, "flow %d should be gone", i);
+			continue;
+		}
+		ck_assert_msg(f != NULL, "flow %d lost", i);
+		ck_assert_mem_eq(&f->key, &k, sizeof(k));
+	}
+	/* removal after growth finds each flow in its new chain */
+	for (i = 1; i < N; i += 7) {
+		k = mkkey_wide(i);
+		f = ss_flow_lookup(ft, &k, ss_flow_hash(ft, &k));
+		ck_assert_ptr_nonnull(f);
+		ss_flow_remove(ft, f, SS_END_CLOSED);
+		ck_assert_ptr_null(ss_flow_lookup(ft, &k, ss_flow_hash(ft, &k)));
+	}
+	ss_flow_expire(ft, 1000 * SEC, 0);
+	ck_assert_uint_eq(ss_flow_count(ft), 0);
+	for (i = 0; i < N; i += 97) {
+		k = mkkey_wide(i);
+		ck_assert_ptr_null(ss_flow_lookup(ft, &k,
+		    ss_flow_hash(ft, &k)));
+	}
+	ss_flow_table_free(ft);
+}
+END_TEST
+
 /* The lower endpoint is the lower address in byte order, then port. */
 START_TEST(test_key_order)
 {
@@ -533,6 +620,7 @@ make_flow_suite(void)
 	tcase_add_test(tc, test_iter_and_reuse_slots);
 	tcase_add_test(tc, test_hash_chains);
 	tcase_add_test(tc, test_uid_places);
+	tcase_add_test(tc, test_bucket_growth);
 	suite_add_tcase(s, tc);
 	return s;
 }

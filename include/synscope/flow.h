@@ -93,7 +93,8 @@ struct ss_flow {
 	uint8_t		end;		/* enum ss_flow_end, when ending */
 	uint8_t		flipped;	/* originator changed after creation */
 	uint32_t	self;		/* own pool index */
-	uint32_t	bucket;		/* its hash bucket (unlinking rehashes nothing) */
+	uint32_t	hash_lo;	/* the low half of its hash: its bucket
+					   (unlinking rehashes nothing) */
 	uint8_t		uid_made;	/* its uid was made ahead: see
 					   ss_flow_uid_place() */
 	uint64_t	id;		/* stream number, per protocol, from 0 */
