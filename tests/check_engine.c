@@ -717,6 +717,80 @@ START_TEST(test_uid_ahead)
 }
 END_TEST
 
+/*
+ * The hash memo: a reader decoding frames of flows A, A, B (the reverse
+ * direction), A, C, C, B, hashing in some runs and not in others, and the
+ * engine hashing the runs it did not.  Every keyed slot must carry its
+ * key's own hash, whichever key was hashed before it.
+ */
+START_TEST(test_hash_memo)
+{
+	static const struct { int a, b; uint16_t sport, dport; } fl[] = {
+		{ 1, 2, 40000, 80 }, { 1, 2, 40000, 80 }, { 2, 1, 80, 40000 },
+		{ 1, 2, 40000, 80 }, { 3, 2, 40001, 80 }, { 3, 2, 40001, 80 },
+		{ 2, 1, 80, 40000 }, { 1, 2, 40000, 81 },
+	};
+	enum { N = sizeof(fl) / sizeof(fl[0]) };
+	struct ss_engine_config cfg;
+	struct ss_engine *e;
+	struct ss_slot_decoder d;
+	struct ss_pipe_slot s[N];
+	struct ss_uid_ahead ua[N];
+	uint8_t frame[256];
+	size_t len, i, j, run;
+
+	ss_engine_config_defaults(&cfg);
+	e = ss_engine_new(&cfg);
+	ck_assert_ptr_nonnull(e);
+	ss_engine_slot_decoder(e, &d);
+	for (run = 0; run < 4; run++) {
+		for (i = 0; i < N; i++) {
+			char src[32], dst[32];
+			struct tf_pkt tp;
+
+			snprintf(src, sizeof(src), "10.7.0.%d", fl[i].a);
+			snprintf(dst, sizeof(dst), "10.7.0.%d", fl[i].b);
+			memset(&tp, 0, sizeof(tp));
+			tp.src = src;
+			tp.dst = dst;
+			tp.proto = IPPROTO_TCP;
+			tp.sport = fl[i].sport;
+			tp.dport = fl[i].dport;
+			tp.flags = SS_TH_ACK;
+			tp.seq = 1000 + (uint32_t)i;
+			tp.ack = 5000;
+			tp.win = 64000;
+			len = tf_frame(frame, sizeof(frame), DLT_EN10MB, &tp);
+			ck_assert_uint_gt(len, 0);
+			/* runs 0 and 2 hashed by the reader; 1 and 3 half */
+			d.hash = run % 2 == 0 || i % 2 == 0;
+			ss_engine_decode_slot(&d, &s[i], &ua[i], DLT_EN10MB,
+			    1700000000ULL * 1000000000ULL + i, frame,
+			    (uint32_t)len, (uint32_t)len);
+			ck_assert(s[i].keyed);
+			if (!d.hash)
+				ck_assert_uint_eq(s[i].hash, 0);
+		}
+		ss_engine_hash_slots(e, s, N);
+		for (i = 0; i < N; i++) {
+			ck_assert_uint_eq(s[i].hash,
+			    ss_flow_hash(e->ft, &s[i].key));
+			for (j = 0; j < N; j++)
+				if (memcmp(&s[i].key, &s[j].key,
+				    sizeof(s[i].key)) != 0)
+					ck_assert_uint_ne(s[i].hash,
+					    s[j].hash);
+		}
+		/* A both ways is one key; the port 81 one is not */
+		ck_assert_uint_eq(s[0].hash, s[2].hash);
+		ck_assert_uint_ne(s[0].hash, s[7].hash);
+		ss_engine_process_slots(e, s, ua, N);
+	}
+	ss_engine_finish(e);
+	ss_engine_free(e);
+}
+END_TEST
+
 Suite *
 make_engine_suite(void)
 {
@@ -727,6 +801,7 @@ make_engine_suite(void)
 	tcase_add_test(tc, test_time_wait_expiry);
 	tcase_add_test(tc, test_halfopen_cap);
 	tcase_add_test(tc, test_uid_ahead);
+	tcase_add_test(tc, test_hash_memo);
 	tcase_add_test(tc, test_state_names);
 	tcase_add_test(tc, test_cpu_round_trip);
 	suite_add_tcase(s, tc);
