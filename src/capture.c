@@ -722,6 +722,8 @@ rd_main(void *arg)
 	struct rd_batch *b;
 	uint64_t waiting;
 	int64_t off;
+	uint32_t syn_no = r->dec.syn_no;
+	bool synny;
 	size_t i;
 	int n;
 
@@ -746,12 +748,17 @@ rd_main(void *arg)
 		/*
 		 * The uids of bare SYNs (see ss_uid_ahead, every one is
 		 * numbered) only when every other batch waits, so that the
-		 * reader would wait for the next one anyway, and once the
-		 * stream numbers kept in step with the SYNs over the last
-		 * batch.
+		 * reader would wait for the next one anyway, or half of them
+		 * when bare SYNs were most of the last batch (a flood: the
+		 * tracking thread is the slower side, and each of its flows
+		 * needs a uid), and once the stream numbers kept in step
+		 * with the SYNs over the last batch.
 		 */
 		off = atomic_load_explicit(&r->uid_off, memory_order_relaxed);
-		r->dec.uid = waiting >= RD_RING - 1 && off == r->dec.uid_off;
+		synny = (r->dec.syn_no - syn_no) * 2 > RD_BATCH;
+		syn_no = r->dec.syn_no;
+		r->dec.uid = (waiting >= RD_RING - 1 ||
+		    (synny && waiting >= RD_RING / 2)) && off == r->dec.uid_off;
 		r->dec.uid_off = off;
 		while (b->n < RD_BATCH && !r->end &&
 		    !atomic_load_explicit(&r->quit, memory_order_relaxed)) {
