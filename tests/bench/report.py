@@ -129,7 +129,7 @@ def table(stats, md):
                 print('-- %s' % ln[1])
             else:
                 print('  '.join(c.ljust(w[i]) for i, c in enumerate(ln)))
-    return floors
+    return floors, sfloors
 
 
 def get(stats, label, cap):
@@ -139,7 +139,7 @@ def get(stats, label, cap):
     return None
 
 
-def targets(stats, floors, md, view=None):
+def targets(stats, floors, sfloors, md, view=None):
     out = []
 
     def verdict(ok):
@@ -185,13 +185,18 @@ def targets(stats, floors, md, view=None):
         c_n = conn['cpu_med'] * 1e9 / conn['packets']
         out.append('  (CPU time per packet: %.0f ns vs %.0f ns = %.2fx)'
                    % (c_fl, c_n, c_fl / c_n if c_n else 0))
-        if 'synflood.pcap' in floors and 'real.pcap' in floors:
-            own_fl = (fl['wall'] - floors['synflood.pcap']) * 1e9 / \
+        # what synscope adds to reading the file: over "floor -s" where
+        # both captures have it (it reads as synscope does), else "floor"
+        base, name = ((sfloors, '"floor -s"')
+                      if 'synflood.pcap' in sfloors and
+                      'real.pcap' in sfloors else (floors, 'the floor'))
+        if 'synflood.pcap' in base and 'real.pcap' in base:
+            own_fl = (fl['wall'] - base['synflood.pcap']) * 1e9 / \
                 fl['packets']
-            own_n = (conn['wall'] - floors['real.pcap']) * 1e9 / \
+            own_n = (conn['wall'] - base['real.pcap']) * 1e9 / \
                 conn['packets']
-            out.append('  (above the floor: %.0f ns vs %.0f ns per packet '
-                       '= %.2fx)' % (own_fl, own_n,
+            out.append('  (above %s: %.0f ns vs %.0f ns per packet '
+                       '= %.2fx)' % (name, own_fl, own_n,
                                      own_fl / own_n if own_n > 0 else 0))
     else:
         out.append('SYN flood with --max-flows 100000: not measured')
@@ -233,7 +238,12 @@ def targets(stats, floors, md, view=None):
     print()
     print('Targets:')
     for ln in out:
-        print(('- ' if md else '  ') + ln)
+        if md:
+            # a line indented under the one before: a nested item
+            print(('  - ' + ln.lstrip()) if ln.startswith('  ') else
+                  ('- ' + ln))
+        else:
+            print('  ' + ln)
 
 
 def main():
@@ -249,8 +259,8 @@ def main():
         except OSError:
             view = None
     stats = summarise(load(sys.argv[1]))
-    floors = table(stats, md)
-    targets(stats, floors, md, view)
+    floors, sfloors = table(stats, md)
+    targets(stats, floors, sfloors, md, view)
 
 
 if __name__ == '__main__':
