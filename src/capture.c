@@ -48,10 +48,18 @@ struct ss_capture {
 	uint64_t	 count;
 	uint64_t	 npkts;
 	char		 source[256];
+	/* a savefile's records, checked as they are read (rec_cut) */
+	FILE		*fp;
+	uint64_t	 rec_end;	/* where the last record ended */
+	unsigned	 rec_hdr;	/* a record header's size; 0: unchecked */
+	/* a savefile's filter, run here (rec_wanted) */
+	bool		 filtered;
+	struct bpf_program prog;
 	/* replay: a packet read but not yet applied */
 	bool		 have_pending;
 	struct pcap_pkthdr pending_hdr;
 	const u_char	*pending_data;
+	uint32_t	 pending_cut;
 };
 
 static int sig_pipe[2] = { -1, -1 };
@@ -288,6 +296,99 @@ open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
 	return p;
 }
 
+/*
+ * libpcap cuts a pcap record whose captured length exceeds the file's
+ * snapshot length (but not the largest one) down to that length, skips
+ * the rest and tells no one; pcapng records it rejects.  Such a record
+ * is corrupt, as one longer than its packet is, and must stop the
+ * reading.  To see it, follow where each record should end, its header
+ * (16 bytes, 24 in the modified format) and its captured length after
+ * the last one, and compare that with where the FILE is after a record
+ * libpcap may have cut, one of exactly the snapshot length.  libpcap
+ * must then hand over every record it reads: a filter is run here
+ * (rec_wanted).
+ *
+ * Where the FILE is: glibc's ftello() costs a system call unless the
+ * FILE knows its offset, which it does after a seek; so seek once, to
+ * where it is, and read the offset and the bytes still buffered (what
+ * ftello() computes) from the FILE.  Only with glibc, on a file that
+ * can seek (not a pipe).
+ */
+static void
+rec_check_init(struct ss_capture *c)
+{
+#if defined(__GLIBC__) && !defined(SS_NO_REC_CHECK)
+	unsigned char m[4];
+	uint32_t magic;
+	FILE *fp = pcap_file(c->p);
+
+	/* the file header libpcap has just read is still in the buffer */
+	if (fp == NULL || fp->_IO_read_ptr - fp->_IO_read_base != 24)
+		return;
+	memcpy(m, fp->_IO_read_base, sizeof(m));
+	magic = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
+	    (uint32_t)m[2] << 8 | m[3];
+	switch (magic) {
+	case 0xa1b2c3d4: case 0xd4c3b2a1:	/* microseconds */
+	case 0xa1b23c4d: case 0x4d3cb2a1:	/* nanoseconds */
+		c->rec_hdr = 16;
+		break;
+	case 0xa1b2cd34: case 0x34cdb2a1:	/* the modified format */
+		c->rec_hdr = 24;
+		break;
+	default:
+		return;
+	}
+	if (fseeko(fp, 0, SEEK_CUR) != 0 || fp->_offset != 24) {
+		c->rec_hdr = 0;
+		return;
+	}
+	c->fp = fp;
+	c->rec_end = 24;
+#else
+	(void)c;
+#endif
+}
+
+/*
+ * A savefile's record just read, before the next read: its captured
+ * length in the file when libpcap cut it (rec_check_init), or 0.
+ */
+static inline uint32_t
+rec_cut(struct ss_capture *c, const struct pcap_pkthdr *h)
+{
+#if defined(__GLIBC__) && !defined(SS_NO_REC_CHECK)
+	uint64_t pos, was;
+
+	if (c->rec_hdr == 0)
+		return 0;
+	c->rec_end += c->rec_hdr + (uint64_t)h->caplen;
+	if (h->caplen != (bpf_u_int32)c->snaplen || c->fp->_offset < 0)
+		return 0;
+	pos = (uint64_t)c->fp->_offset -
+	    (uint64_t)(c->fp->_IO_read_end - c->fp->_IO_read_ptr);
+	if (pos <= c->rec_end) {
+		c->rec_end = pos;
+		return 0;
+	}
+	was = pos - c->rec_end + h->caplen;
+	c->rec_end = pos;
+	return was > UINT32_MAX ? UINT32_MAX : (uint32_t)was;
+#else
+	(void)c;
+	(void)h;
+	return 0;
+#endif
+}
+
+/* Does a savefile's record pass the filter (run here: rec_check_init)? */
+static inline bool
+rec_wanted(const struct ss_capture *c, const struct pcap_pkthdr *h,
+    const u_char *data)
+{
+	return !c->filtered || pcap_offline_filter(&c->prog, h, data) != 0;
+}
+
 /* Open a capture (live or file), its filter and its -w file. */
 struct ss_capture *
 ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
@@ -321,6 +422,8 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 	c->count = o->count;
 	c->linktype = pcap_datalink(p);
 	c->snaplen = pcap_snapshot(p);
+	if (!c->live)
+		rec_check_init(c);
 #ifdef HAVE_PCAP_SET_TSTAMP_PRECISION
 	c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
 #endif
@@ -349,15 +452,19 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 			ss_capture_close(c);
 			return NULL;
 		}
-		if (pcap_setfilter(p, &prog) != 0) {
+		if (!c->live) {
+			/* run on every record read, after rec_cut */
+			c->prog = prog;
+			c->filtered = true;
+		} else if (pcap_setfilter(p, &prog) != 0) {
 			snprintf(err, errlen, "cannot set filter: %s",
 			    pcap_geterr(p));
 			pcap_freecode(&prog);
 			*status = SS_EXIT_ERROR;
 			ss_capture_close(c);
 			return NULL;
-		}
-		pcap_freecode(&prog);
+		} else
+			pcap_freecode(&prog);
 	}
 	if (o->write_file != NULL) {
 		c->dumper = pcap_dump_open(p, o->write_file);
@@ -387,6 +494,8 @@ ss_capture_close(struct ss_capture *c)
 		pcap_dump_flush(c->dumper);
 		pcap_dump_close(c->dumper);
 	}
+	if (c->filtered)
+		pcap_freecode(&c->prog);
 	pcap_close(c->p);
 	free(c->rbuf);		/* after pcap_close closed its FILE */
 	free(c);
@@ -495,22 +604,26 @@ apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
 /*
  * A saved record whose captured length exceeds the file's snapshot length
  * or the packet's own length is corrupt: stop there, keeping everything
- * before it.  Returns true when the record is bad.
+ * before it.  cut: its captured length in the file when libpcap cut it
+ * to the snapshot length (rec_cut), else 0.  Returns true when the record
+ * is bad.
  */
 static bool
-bad_record(struct ss_loop *l, const struct pcap_pkthdr *h, uint64_t npkts)
+bad_record(struct ss_loop *l, const struct pcap_pkthdr *h, uint32_t cut,
+    uint64_t npkts)
 {
 	struct ss_capture *c = l->cap;
 	int snap = c->snaplen;
+	uint32_t caplen = cut != 0 ? cut : h->caplen;
 
 	if (c->live)
 		return false;
-	if (h->caplen > h->len || (snap > 0 && h->caplen > (bpf_u_int32)snap)) {
+	if (caplen > h->len || (snap > 0 && caplen > (bpf_u_int32)snap)) {
 		snprintf(l->err, sizeof(l->err), "%.200s: corrupt record after "
 		    "%llu packets: captured length %u exceeds %s %u",
-		    c->source, (unsigned long long)npkts, h->caplen,
-		    h->caplen > h->len ? "the packet length" :
-		    "the snapshot length", h->caplen > h->len ? h->len :
+		    c->source, (unsigned long long)npkts, caplen,
+		    caplen > h->len ? "the packet length" :
+		    "the snapshot length", caplen > h->len ? h->len :
 		    (unsigned)snap);
 		l->status = SS_EXIT_TRUNCATED;
 		l->eof = true;
@@ -528,10 +641,12 @@ dispatch_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 
 	if (l->stop)
 		return;
-	if (bad_record(l, h, l->cap->npkts)) {
+	if (bad_record(l, h, rec_cut(l->cap, h), l->cap->npkts)) {
 		pcap_breakloop(l->cap->p);
 		return;
 	}
+	if (!rec_wanted(l->cap, h, data))
+		return;
 	apply(l, h, data);
 	if (sig_term)
 		pcap_breakloop(l->cap->p);
@@ -694,11 +809,13 @@ rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	if (r->end || b->n >= RD_BATCH ||
 	    atomic_load_explicit(&r->quit, memory_order_relaxed))
 		return;
-	if (bad_record(l, h, r->npkts)) {
+	if (bad_record(l, h, rec_cut(c, h), r->npkts)) {
 		r->end = true;
 		pcap_breakloop(c->p);
 		return;
 	}
+	if (!rec_wanted(c, h, data))
+		return;
 	ns = hdr_ns(c, h);
 	i = b->n++;
 	if (i + RD_AHEAD < RD_BATCH)
@@ -1001,12 +1118,19 @@ fetch_pending(struct ss_loop *l)
 	const u_char *data;
 	int rc;
 
+	uint32_t cut = 0;
+
 	if (c->have_pending || l->eof)
 		return;
-	rc = pcap_next_ex(c->p, &h, &data);
+	/* a bad record stops the reading even where the filter drops it */
+	while ((rc = pcap_next_ex(c->p, &h, &data)) == 1 &&
+	    (cut = rec_cut(c, h)) == 0 && h->caplen <= h->len &&
+	    !rec_wanted(c, h, data))
+		;
 	if (rc == 1) {
 		c->pending_hdr = *h;
 		c->pending_data = data;
+		c->pending_cut = cut;
 		c->have_pending = true;
 	} else if (rc == PCAP_ERROR_BREAK)
 		l->eof = true;
@@ -1082,7 +1206,8 @@ run_poll(struct ss_loop *l)
 					}
 				}
 				c->have_pending = false;
-				if (bad_record(l, &c->pending_hdr, c->npkts))
+				if (bad_record(l, &c->pending_hdr,
+				    c->pending_cut, c->npkts))
 					break;
 				apply(l, &c->pending_hdr, c->pending_data);
 				if (stepping) {
