@@ -5,8 +5,9 @@
 # Covered: both panes show the expected rows and states (80x24 and
 # 200x60), Enter opens the ladder and Esc goes back, --paused then n
 # applies packets one at a time, N stops at the next state change, /
-# filters, w writes the ladder, q and Ctrl-C exit 0 with the terminal
-# restored, NO_COLOR, and the non-interactive --ladder N.
+# filters, w writes the ladder, q, Ctrl-C and SIGTERM exit 0 with the
+# terminal restored, a resize (SIGWINCH) redraws at the new size both
+# ways, NO_COLOR, and the non-interactive --ladder N.
 #
 # A private tmux server (-L) is used and killed on exit, so a user's tmux
 # is never touched.  Waits poll the pane with a generous bound and assert
@@ -298,6 +299,47 @@ if start 80 24 -r "$CAP" --speed 0.001; then
 	expect "ESTAB" "Ctrl-C: running"
 	keys C-c
 	expect "EXIT=0 MODES=icanon echo" "Ctrl-C exits 0, terminal restored"
+fi
+# ------------------------------------------------------ SIGTERM, SIGWINCH
+# synscope, the child of the pane's shell
+view_pid() {
+	pp=$(T display-message -p -t v '#{pane_pid}' 2>/dev/null)
+	[ -n "$pp" ] && pgrep -P "$pp" -x synscope 2>/dev/null | head -1
+}
+ncase=$((ncase + 1))
+if start 80 24 -r "$CAP" --speed 0.001; then
+	expect "ESTAB" "SIGTERM: running"
+	vp=$(view_pid)
+	if [ -z "$vp" ]; then
+		fail "SIGTERM: synscope's pid not found"
+	else
+		kill -TERM "$vp"
+		expect "EXIT=0 MODES=icanon echo" \
+		    "SIGTERM exits 0, terminal restored"
+	fi
+fi
+ncase=$((ncase + 1))
+if start 80 24 -r "$MIX"; then
+	expect "END" "SIGWINCH: replay reaches the end"
+	absent "IDLE" "80 columns"
+	# tmux resizes the pane: the program gets SIGWINCH
+	T resize-window -t v -x 200 -y 60
+	expect "IDLE" "SIGWINCH: redrawn at 200 columns"
+	expect "[2001:618:400::5199:cc70]:35995" "SIGWINCH: full IPv6 endpoint"
+	if screen | awk 'length($0) > 200 { bad = 1 } END { exit !bad }'; then
+		fail "SIGWINCH: a line is wider than the pane"
+	fi
+	T resize-window -t v -x 80 -y 24
+	i=0
+	while screen | grep -F -q IDLE && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	absent "IDLE" "SIGWINCH: back to 80 columns"
+	if screen | awk 'length($0) > 80 { bad = 1 } END { exit !bad }'; then
+		fail "SIGWINCH: a line is wider than the pane after shrinking"
+	fi
+	quit_ok "SIGWINCH"
 fi
 ncase=$((ncase + 1))
 run_env="NO_COLOR=1"
