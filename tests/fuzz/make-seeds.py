@@ -11,9 +11,10 @@ bit 5 the reader thread's slot path and the view's model: every other
 seed (in the order of the arguments) has it.
 Each seed keeps the file's frames in order, up to SEED_MAX bytes (the
 length the fuzzer is run with), with the gaps between packets in whole
-milliseconds (at most 255).  Files that are not classic pcap (pcapng,
-broken headers) or whose link type the harness does not take are skipped
-with a note.  Python standard library only.
+milliseconds (at most 255).  From a pcapng file, the packets of its
+first section's first interface.  Files that are neither (broken
+headers) or whose link type the harness does not take are skipped with
+a note.  Python standard library only.
 """
 import os
 import struct
@@ -26,10 +27,66 @@ PER_PACKET_OUTPUTS = 0x08 | 0x10
 SLOT_PATH = 0x20
 
 
+def frames_pcapng(data):
+    """(linktype, [(time_ns, bytes)]) of a pcapng file: the packets of
+    its first section's first interface (enhanced, simple and obsolete
+    packet blocks), or None."""
+    if len(data) < 28 or data[:4] != b'\x0a\x0d\x0d\x0a':
+        return None
+    bom = data[8:12]
+    if bom == b'\x4d\x3c\x2b\x1a':
+        e = '<'
+    elif bom == b'\x1a\x2b\x3c\x4d':
+        e = '>'
+    else:
+        return None
+    ifaces, out, off = [], [], 0
+    while off + 12 <= len(data):
+        btype, blen = struct.unpack(e + 'II', data[off:off + 8])
+        if blen < 12 or blen % 4 or off + blen > len(data):
+            break
+        body = data[off + 8:off + blen - 4]
+        off += blen
+        if btype == 0x0a0d0d0a and ifaces:
+            break                           # a second section
+        if btype == 1 and len(body) >= 8:   # interface description
+            linktype = struct.unpack(e + 'H', body[:2])[0]
+            unit = 1000                     # microseconds by default
+            o = 8
+            while o + 4 <= len(body):
+                code, olen = struct.unpack(e + 'HH', body[o:o + 4])
+                if code == 0:
+                    break
+                if code == 9 and olen >= 1:     # if_tsresol
+                    r = body[o + 4]
+                    unit = (10 ** 9 // 10 ** r if r & 0x80 == 0 and r <= 9
+                            else 1)
+                o += 4 + (olen + 3) // 4 * 4
+            ifaces.append((linktype, unit))
+        elif btype in (6, 2) and len(body) >= 20 and ifaces:
+            if btype == 6:
+                iface, hi, lo, caplen = struct.unpack(e + 'IIII', body[:16])
+            else:
+                iface, _, hi, lo, caplen = struct.unpack(e + 'HHIII',
+                                                         body[:16])
+            if iface != 0 or caplen > len(body) - 20:
+                continue
+            out.append((((hi << 32) | lo) * ifaces[0][1],
+                        body[20:20 + caplen]))
+        elif btype == 3 and len(body) >= 4 and ifaces:
+            out.append((out[-1][0] if out else 0, body[4:]))
+    if not ifaces:
+        return None
+    return ifaces[0][0], out
+
+
 def frames(path):
-    """(linktype, [(time_ns, bytes)]) of a classic pcap file, or None."""
+    """(linktype, [(time_ns, bytes)]) of a classic pcap or pcapng file,
+    or None."""
     with open(path, 'rb') as f:
         data = f.read()
+    if data[:4] == b'\x0a\x0d\x0d\x0a':
+        return frames_pcapng(data)
     if len(data) < 24:
         return None
     magic = data[:4]
@@ -75,7 +132,7 @@ def main(argv):
         got = frames(path)
         name = os.path.basename(path)
         if got is None:
-            print('skipped (not a classic pcap): %s' % name)
+            print('skipped (not a pcap or pcapng file): %s' % name)
             continue
         linktype, pkts = got
         if linktype not in LINKTYPES or not pkts:
