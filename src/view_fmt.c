@@ -91,20 +91,38 @@ ln_str(struct ss_view_line *l, const char *s)
 	ln_mem(l, s, strlen(s));
 }
 
-/* Append a glyph n times. */
+/* Append a glyph n times, each time whole while it fits. */
 static void
 ln_rep(struct ss_view_line *l, const char *g, int n)
 {
-	while (n-- > 0)
-		ln_str(l, g);
+	size_t k = strlen(g);
+	int cols = ss_view_cols(g, k);
+
+	if (k == 0 || n <= 0)
+		return;
+	for (; n > 0 && k <= sizeof(l->text) - 1 - l->len; n--) {
+		memcpy(l->text + l->len, g, k);
+		l->len += k;
+		l->cols += cols;
+	}
+	l->text[l->len] = '\0';
 }
 
-/* Spaces up to column col. */
+/* Spaces up to column col, while they fit. */
 static void
 ln_pad(struct ss_view_line *l, int col)
 {
-	while (l->cols < col && l->len + 1 < sizeof(l->text))
-		ln_mem(l, " ", 1);
+	size_t n, room = sizeof(l->text) - 1 - l->len;
+
+	if (l->cols >= col)
+		return;
+	n = (size_t)(col - l->cols);
+	if (n > room)
+		n = room;
+	memset(l->text + l->len, ' ', n);
+	l->len += n;
+	l->cols += (int)n;
+	l->text[l->len] = '\0';
 }
 
 /* Append s in exactly w columns: cut, or padded left or right. */
