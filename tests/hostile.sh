@@ -66,7 +66,7 @@ EOF
 # AddressSanitizer's shadow memory and quarantine make peak RSS say
 # nothing of synscope's own: the bounds are checked in plain builds
 sanitized=false
-if grep -q -a -e AddressSanitizer -e ThreadSanitizer "$SYNSCOPE"; then
+if grep -q -a -e __asan_init -e __tsan_init "$SYNSCOPE"; then
 	sanitized=true
 	echo "note: a sanitizer build: peak memory is not checked"
 fi
