@@ -50,7 +50,7 @@ def frames_pcapng(data):
         if btype == 0x0a0d0d0a and ifaces:
             break                           # a second section
         if btype == 1 and len(body) >= 8:   # interface description
-            linktype = struct.unpack(e + 'H', body[:2])[0]
+            linktype, _, snaplen = struct.unpack(e + 'HHI', body[:8])
             unit = 1000                     # microseconds by default
             o = 8
             while o + 4 <= len(body):
@@ -59,10 +59,12 @@ def frames_pcapng(data):
                     break
                 if code == 9 and olen >= 1:     # if_tsresol
                     r = body[o + 4]
-                    unit = (10 ** 9 // 10 ** r if r & 0x80 == 0 and r <= 9
-                            else 1)
+                    # nanoseconds per unit: 10^-r or 2^-r seconds
+                    per = 10 ** (r & 0x7f) if r & 0x80 == 0 else \
+                        2 ** (r & 0x7f)
+                    unit = 10 ** 9 / per
                 o += 4 + (olen + 3) // 4 * 4
-            ifaces.append((linktype, unit))
+            ifaces.append((linktype, unit, snaplen))
         elif btype in (6, 2) and len(body) >= 20 and ifaces:
             if btype == 6:
                 iface, hi, lo, caplen = struct.unpack(e + 'IIII', body[:16])
@@ -71,10 +73,15 @@ def frames_pcapng(data):
                                                          body[:16])
             if iface != 0 or caplen > len(body) - 20:
                 continue
-            out.append((((hi << 32) | lo) * ifaces[0][1],
+            out.append((int(((hi << 32) | lo) * ifaces[0][1]),
                         body[20:20 + caplen]))
         elif btype == 3 and len(body) >= 4 and ifaces:
-            out.append((out[-1][0] if out else 0, body[4:]))
+            # a simple packet block: its original length, then the packet
+            # up to the interface's snapshot length, then padding
+            n = struct.unpack(e + 'I', body[:4])[0]
+            if ifaces[0][2]:
+                n = min(n, ifaces[0][2])
+            out.append((out[-1][0] if out else 0, body[4:4 + n]))
     if not ifaces:
         return None
     return ifaces[0][0], out
