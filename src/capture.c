@@ -317,7 +317,7 @@ open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
 static void
 rec_check_init(struct ss_capture *c)
 {
-#if defined(__GLIBC__) && !defined(SS_NO_REC_CHECK)
+#ifdef __GLIBC__
 	unsigned char m[4];
 	uint32_t magic;
 	FILE *fp = pcap_file(c->p);
@@ -357,7 +357,7 @@ rec_check_init(struct ss_capture *c)
 static inline uint32_t
 rec_cut(struct ss_capture *c, const struct pcap_pkthdr *h)
 {
-#if defined(__GLIBC__) && !defined(SS_NO_REC_CHECK)
+#ifdef __GLIBC__
 	uint64_t pos, was;
 
 	if (c->rec_hdr == 0)
@@ -1116,9 +1116,8 @@ fetch_pending(struct ss_loop *l)
 	struct ss_capture *c = l->cap;
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int rc;
-
 	uint32_t cut = 0;
+	int rc;
 
 	if (c->have_pending || l->eof)
 		return;
