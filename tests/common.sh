@@ -8,6 +8,15 @@
 # need_synscope   exit 99 unless $SYNSCOPE is an executable
 # find_corpus     set $corpus to $SYNSCOPE_CORPUS or to the first
 #                 shared/corpus above $top_srcdir; skip if there is none
+# fail MESSAGE    report a failed check on stderr and count it in $fails
+#                 (the test ends with [ $fails -eq 0 ])
+
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
 
 skip() {
 	if [ "${CI:-}" = true ]; then

@@ -50,14 +50,8 @@ export WIRESHARK_CONFIG_DIR
 LC_ALL=C
 export LC_ALL
 
-fails=0
 nfiles=0
 nexc=0
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
 # The exception of a file: tcp, udp, both, unreadable or nothing.
 exception_of() {
 	awk -F '\t' -v f="$1" '$1 == f && $0 !~ /^#/ { print $2; exit }' \

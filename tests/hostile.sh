@@ -30,13 +30,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/synscope-hostile.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM HUP
 
-fails=0
 ncase=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
 
 # run FILE ARGS...: synscope -r FILE -o json ARGS; prints "rc rss_kib
 # packets flows evictions flow_ends bad stderr_bytes", where flows is

@@ -59,12 +59,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-fails=0
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
 # ---------------------------------------------------------------- network
 netns_pair "$NSA" "$NSB" "$IFA" "$IFB" "$A4" "$B4" "$A6" "$B6"
 

@@ -78,12 +78,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-fails=0
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-
 # wait_file FILE: until FILE exists, at most 10 s.
 wait_file() {
 	i=0
