@@ -680,10 +680,16 @@ read_error(struct ss_loop *l)
  * flush of records, a burst of expiries), which 6 passed back to it.
  * Deeper rings speed real traffic further but not a SYN flood, whose
  * cost per packet is held to within 1.5x real traffic's (see the
- * proposal "A deeper ring" in doc/performance.md).
+ * proposal "A deeper ring" in doc/performance.md).  When the two CPUs
+ * are far apart (the probe's round trip SS_CPUS_NEAR_NS or more) the
+ * ring is four times deeper (21 MiB): there every slot line the tracking
+ * thread has read costs the reader dearly when it writes the line again,
+ * and lines that have left the other CPU's caches by then cost less
+ * ("Far apart" in doc/performance.md).
  */
 #define RD_BATCH	512	/* frames per batch */
-#define RD_RING		32	/* batches in flight */
+#define RD_RING		32	/* batches in flight, CPUs near */
+#define RD_RING_FAR	128	/* batches in flight, CPUs far apart */
 #define RD_SPIN		4000	/* polls before sleeping */
 /*
  * The reader asks for the lines of the slot it will fill RD_AHEAD frames
@@ -714,6 +720,7 @@ struct reader {
 	_Alignas(RD_LINE) struct ss_slot_decoder dec;	/* the hash key, copied */
 	struct ss_loop		*l;
 	struct rd_batch		*ring;
+	uint64_t		 depth;		/* batches in the ring */
 	struct rd_batch		*cur;		/* being filled */
 	bool			 end;		/* no more input */
 	uint64_t		 pkt_ns;	/* last frame's time */
@@ -752,7 +759,7 @@ static bool
 rd_can_produce(struct reader *r)
 {
 	return atomic_load(&r->produced) - atomic_load(&r->consumed) <
-	    RD_RING || atomic_load(&r->quit);
+	    r->depth || atomic_load(&r->quit);
 }
 
 /* Wait until ready(r): spin a little, then sleep until woken. */
@@ -848,7 +855,7 @@ rd_main(void *arg)
 		rd_wait(r, rd_can_produce);
 		if (atomic_load(&r->quit))
 			break;
-		b = r->cur = &r->ring[atomic_load(&r->produced) % RD_RING];
+		b = r->cur = &r->ring[atomic_load(&r->produced) % r->depth];
 		b->n = 0;
 		for (i = 0; i < RD_AHEAD; i++)
 			rd_prefetch_slot(&b->slot[i]);
@@ -860,7 +867,7 @@ rd_main(void *arg)
 		 */
 		waiting = atomic_load(&r->produced) -
 		    atomic_load(&r->consumed);
-		r->dec.hash = waiting >= RD_RING / 2;
+		r->dec.hash = waiting >= r->depth / 2;
 		b->hashed = r->dec.hash;
 		/*
 		 * The uids of bare SYNs (see ss_uid_ahead, every one is
@@ -874,8 +881,9 @@ rd_main(void *arg)
 		off = atomic_load_explicit(&r->uid_off, memory_order_relaxed);
 		synny = (r->dec.syn_no - syn_no) * 2 > RD_BATCH;
 		syn_no = r->dec.syn_no;
-		r->dec.uid = (waiting >= RD_RING - 1 ||
-		    (synny && waiting >= RD_RING / 2)) && off == r->dec.uid_off;
+		r->dec.uid = (waiting >= r->depth - 1 ||
+		    (synny && waiting >= r->depth / 2)) &&
+		    off == r->dec.uid_off;
 		r->dec.uid_off = off;
 		while (b->n < RD_BATCH && !r->end &&
 		    !atomic_load_explicit(&r->quit, memory_order_relaxed)) {
@@ -900,11 +908,12 @@ rd_main(void *arg)
 }
 
 /*
- * Read a file as fast as possible with a reader thread.  Returns false
- * when the thread cannot be started (nothing was read then).
+ * Read a file as fast as possible with a reader thread, through a ring of
+ * depth batches.  Returns false when the thread cannot be started
+ * (nothing was read then).
  */
 static bool
-run_threaded(struct ss_loop *l)
+run_threaded(struct ss_loop *l, unsigned depth)
 {
 	struct reader *r;
 	struct rd_batch *b;
@@ -920,7 +929,8 @@ run_threaded(struct ss_loop *l)
 	r->l = l;
 	r->npkts = l->cap->npkts;
 	ss_engine_slot_decoder(l->eng, &r->dec);
-	r->ring = malloc(RD_RING * sizeof(*r->ring));
+	r->depth = depth;
+	r->ring = malloc(depth * sizeof(*r->ring));
 	if (r->ring == NULL) {
 		free(r);
 		return false;
@@ -950,7 +960,7 @@ run_threaded(struct ss_loop *l)
 		rd_wait(r, rd_can_consume);
 		if (atomic_load(&r->produced) == atomic_load(&r->consumed))
 			break;		/* done, and everything processed */
-		b = &r->ring[atomic_load(&r->consumed) % RD_RING];
+		b = &r->ring[atomic_load(&r->consumed) % r->depth];
 		if (!b->hashed)
 			ss_engine_hash_slots(l->eng, b->slot, b->n);
 		ss_engine_process_slots(l->eng, b->slot, b->ua, b->n);
@@ -1064,20 +1074,36 @@ out:
 	return rtt;
 }
 
-bool
-ss_cpus_close(void)
+/*
+ * With two threads, how deep the ring between them is: l->ring when set,
+ * else a near ring (--threads 2), else by the probe: one thread when the
+ * other CPU does not answer in time (0), the far ring when it answers
+ * slowly.
+ */
+static unsigned
+ring_depth(const struct ss_loop *l)
 {
-	return ss_cpu_round_trip_ns() < SS_CPUS_CLOSE_NS;
+	uint64_t rtt;
+
+	if (l->ring != 0)
+		return l->ring;
+	if (!l->threads_auto)
+		return RD_RING;
+	rtt = ss_cpu_round_trip_ns();
+	if (rtt == UINT64_MAX)
+		return 0;
+	return rtt < SS_CPUS_NEAR_NS ? RD_RING : RD_RING_FAR;
 }
 
 /* Read a file as fast as possible, in batches. */
 static void
 run_fast(struct ss_loop *l)
 {
+	unsigned depth;
 	int n;
 
 	if (l->threads >= 2 && l->cap->dumper == NULL &&
-	    (!l->threads_auto || ss_cpus_close()) && run_threaded(l))
+	    (depth = ring_depth(l)) != 0 && run_threaded(l, depth))
 		return;
 	l->batch = true;
 	while (!l->stop && !sig_term) {

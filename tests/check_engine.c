@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_suites.h"
 #include "frames.h"
@@ -791,6 +792,196 @@ START_TEST(test_hash_memo)
 }
 END_TEST
 
+
+/*
+ * A file of 82,600 frames: connections with a handshake, data and a
+ * close, bare SYNs in runs (a flood's, so that a reader makes uids
+ * ahead) and UDP exchanges, each beside the close of the one three
+ * before, through a table of 4,096 flows (evictions).
+ */
+#define RINGS_CONNS	14000
+#define RINGS_FRAMES	82600
+
+static void
+rings_capture(const char *path)
+{
+	/* step: flags, from the server, seq, ack, payload */
+	static const struct {
+		const char	*flags;
+		bool		 server;
+		uint32_t	 seq, ack, len;
+	} step[] = {
+		{ "S", false, 100, 0, 0 }, { "SA", true, 9000, 101, 0 },
+		{ "A", false, 101, 9001, 0 }, { "PA", false, 101, 9001, 20 },
+		{ "A", true, 9001, 121, 0 }, { "FA", false, 121, 9001, 0 },
+		{ "FA", true, 9001, 122, 0 }, { "A", false, 122, 9002, 0 },
+	};
+	uint8_t buf[256];
+	struct pcap_pkthdr h;
+	struct tf_pkt tp;
+	pcap_dumper_t *d;
+	pcap_t *p;
+	uint64_t t = 1700000000ULL * 1000000;	/* microseconds */
+	char cli[32], srv[32];
+	int c, k, conn, frames = 0;
+	size_t n;
+
+	p = pcap_open_dead(DLT_EN10MB, 65535);
+	ck_assert_ptr_nonnull(p);
+	d = pcap_dump_open(p, path);
+	ck_assert_ptr_nonnull(d);
+	for (c = 0; c < RINGS_CONNS; c++) {
+		for (k = 0; k < 8; k++) {
+			conn = k < 5 ? c : c - 3;
+			if (conn < 0 || (conn % 10 >= 7 && k > 0))
+				continue;	/* bare SYNs: a run of three */
+			snprintf(cli, sizeof(cli), "10.%d.%d.%d",
+			    conn >> 16 & 255, conn >> 8 & 255, conn & 255);
+			snprintf(srv, sizeof(srv), "192.0.2.%d", conn % 7);
+			memset(&tp, 0, sizeof(tp));
+			tp.proto = conn % 10 == 6 ? IPPROTO_UDP : IPPROTO_TCP;
+			tp.src = step[k].server ? srv : cli;
+			tp.dst = step[k].server ? cli : srv;
+			tp.sport = step[k].server ? 443 :
+			    (uint16_t)(1024 + conn % 50000);
+			tp.dport = step[k].server ?
+			    (uint16_t)(1024 + conn % 50000) : 443;
+			tp.flags = parse_flags(step[k].flags);
+			tp.seq = step[k].seq;
+			tp.ack = step[k].ack;
+			tp.win = 29200;
+			tp.paylen = step[k].len;
+			n = tf_frame(buf, sizeof(buf), DLT_EN10MB, &tp);
+			ck_assert_uint_gt(n, 0);
+			t += 37 + (uint64_t)(c % 5);
+			h.ts.tv_sec = (time_t)(t / 1000000);
+			h.ts.tv_usec = (suseconds_t)(t % 1000000);
+			h.caplen = h.len = (bpf_u_int32)n;
+			pcap_dump((u_char *)d, &h, buf);
+			frames++;
+		}
+	}
+	pcap_dump_close(d);
+	pcap_close(p);
+	ck_assert_int_eq(frames, RINGS_FRAMES);
+}
+
+/* Append what fp holds to the string *out (of *len bytes). */
+static void
+rings_slurp(FILE *fp, char **out, size_t *len)
+{
+	long n;
+
+	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	ck_assert_int_gt(n, 0);
+	rewind(fp);
+	*out = realloc(*out, *len + (size_t)n + 1);
+	ck_assert_ptr_nonnull(*out);
+	ck_assert_uint_eq(fread(*out + *len, 1, (size_t)n, fp), (size_t)n);
+	*len += (size_t)n;
+	(*out)[*len] = '\0';
+	fclose(fp);
+}
+
+/*
+ * Read path with threads (and ring) into JSON Lines and conn records;
+ * returns the two, one after the other.
+ */
+static char *
+rings_run(const char *path, int threads, unsigned ring)
+{
+	static const enum ss_format fmt[2] = { SS_FMT_JSON, SS_FMT_CONN };
+	struct ss_capture_opts co;
+	struct ss_engine_config cfg;
+	struct ss_output_opts oo;
+	struct ss_capture *cap;
+	struct ss_engine *e;
+	struct ss_sink sink[2];
+	struct ss_wbuf w[2];
+	struct ss_loop l;
+	char err[256], warn[256], *out = NULL;
+	size_t len = 0;
+	FILE *fp[2];
+	int i, status;
+
+	memset(&co, 0, sizeof(co));
+	co.file = path;
+	cap = ss_capture_open(&co, err, sizeof(err), warn, sizeof(warn),
+	    &status);
+	ck_assert_msg(cap != NULL, "%s", err);
+	ss_engine_config_defaults(&cfg);
+	cfg.max_flows = 4096;
+	e = ss_engine_new(&cfg);
+	ck_assert_ptr_nonnull(e);
+	memset(&oo, 0, sizeof(oo));
+	for (i = 0; i < 2; i++) {
+		fp[i] = tmpfile();
+		ck_assert_ptr_nonnull(fp[i]);
+		ck_assert_int_eq(wbuf_init(&w[i], fileno(fp[i]), 1 << 16), 0);
+		ck_assert_int_eq(ss_output_sink(fmt[i], &w[i], &oo, &sink[i]),
+		    0);
+		ck_assert_int_eq(ss_engine_add_sink(e, &sink[i]), 0);
+	}
+	memset(&l, 0, sizeof(l));
+	l.cap = cap;
+	l.eng = e;
+	l.threads = threads;
+	l.ring = ring;
+	l.key_fd = -1;
+	ck_assert_int_eq(ss_loop_run(&l), SS_EXIT_OK);
+	ss_engine_finish(e);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(wbuf_flush(&w[i]), 0);
+		rings_slurp(fp[i], &out, &len);
+		ss_output_free(&sink[i]);
+		wbuf_free(&w[i]);
+	}
+	ss_engine_free(e);
+	ss_capture_close(cap);
+	return out;
+}
+
+/*
+ * Two threads give what one gives through rings of every depth: the
+ * usual one (32 batches of 512 frames), the one for CPUs far apart (128:
+ * the file wraps it), and one of 2 batches (the reader waits on almost
+ * every batch, and hashes and makes uids ahead whenever one waits).
+ */
+START_TEST(test_loop_rings)
+{
+	static const unsigned rings[] = { 32, 128, 2 };
+	char path[] = "/tmp/check-rings-XXXXXX";
+	char *one, *two[3];
+	size_t i;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	rings_capture(path);
+	one = rings_run(path, 1, 0);
+	for (i = 0; i < 3; i++)
+		two[i] = rings_run(path, 2, rings[i]);
+	unlink(path);
+	ck_assert_ptr_nonnull(strstr(one, "\"packets\":82600,"));
+	ck_assert_ptr_nonnull(strstr(one, "\"reason\":\"evicted\""));
+	ck_assert_ptr_null(strstr(one, "\"evictions\":0,"));
+	ck_assert_ptr_nonnull(strstr(one,
+	    "\"conn_state\":\"S0\",\"history\":\"S\","));
+	ck_assert_ptr_nonnull(strstr(one,
+	    "\"conn_state\":\"SF\",\"history\":\"ShADaFf\","));
+	ck_assert_ptr_nonnull(strstr(one, "\"proto\":\"udp\""));
+	ck_assert_ptr_nonnull(strstr(one, "\"history\":\"Dd\""));
+	for (i = 0; i < 3; i++) {
+		ck_assert_msg(strcmp(one, two[i]) == 0,
+		    "two threads, a ring of %u: the output differs", rings[i]);
+		free(two[i]);
+	}
+	free(one);
+}
+END_TEST
+
 Suite *
 make_engine_suite(void)
 {
@@ -804,6 +995,7 @@ make_engine_suite(void)
 	tcase_add_test(tc, test_hash_memo);
 	tcase_add_test(tc, test_state_names);
 	tcase_add_test(tc, test_cpu_round_trip);
+	tcase_add_test(tc, test_loop_rings);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -76,7 +76,12 @@ struct ss_loop {
 	bool		 batch;		/* reading a file in batches (pipelined) */
 	int		 threads;	/* 2: read and decode a file in a
 					   thread of its own when batching */
-	bool		 threads_auto;	/* 2 only if ss_cpus_close() */
+	bool		 threads_auto;	/* 2 unless the probe finds no other
+					   CPU free (ss_cpu_round_trip_ns()) */
+	unsigned	 ring;		/* with 2: batches in flight between
+					   the threads; 0: 32, or with
+					   threads_auto 128 when the CPUs
+					   are SS_CPUS_NEAR_NS or more apart */
 	bool		 eof;		/* input is finished */
 	/* status after the run */
 	int		 status;	/* enum ss_exit */
@@ -96,13 +101,11 @@ bool		 ss_winch_pending(void);
  * The round trip of a cache line between this thread and another one, in
  * nanoseconds (the median of five runs of 200 exchanges); UINT64_MAX when
  * the whole probe did not end within 20 ms (the other thread got no CPU,
- * or too little).  ss_cpus_close() is true when it is under
- * SS_CPUS_CLOSE_NS: handing each batch of packets to another thread pays
- * then.
+ * or too little: one thread reads and tracks then).  From SS_CPUS_NEAR_NS
+ * on the two threads hand packets over through a deeper ring.
  */
-#define SS_CPUS_CLOSE_NS	500
+#define SS_CPUS_NEAR_NS	400
 uint64_t	 ss_cpu_round_trip_ns(void);
-bool		 ss_cpus_close(void);
 
 /* Run until the input ends, -c is reached, a signal, or stop is set. */
 int		 ss_loop_run(struct ss_loop *);
