@@ -995,6 +995,11 @@ make_engine_suite(void)
 	tcase_add_test(tc, test_hash_memo);
 	tcase_add_test(tc, test_state_names);
 	tcase_add_test(tc, test_cpu_round_trip);
+	suite_add_tcase(s, tc);
+
+	/* 82,600 frames read four times: slow under the sanitizers */
+	tc = tcase_create("loop");
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_loop_rings);
 	suite_add_tcase(s, tc);
 	return s;
