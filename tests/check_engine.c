@@ -792,7 +792,6 @@ START_TEST(test_hash_memo)
 }
 END_TEST
 
-
 /*
  * A file of 82,600 frames: connections with a handshake, data and a
  * close, bare SYNs in runs (a flood's, so that a reader makes uids
