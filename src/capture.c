@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -984,6 +985,47 @@ run_threaded(struct ss_loop *l, unsigned depth)
 }
 
 /*
+ * The probe's answering thread starts on the prober's CPU as often as not
+ * (an idle virtual CPU is slow to be given work), and a spinning prober
+ * keeps it waiting there for a time slice, 4 ms and more: the probe's
+ * limit ran out in one run in ten on a machine with a CPU to spare.  The
+ * new thread therefore leaves the prober's CPU itself, by narrowing its
+ * CPU mask to the others for a moment: the kernel moves it at once, and
+ * the whole mask is given back (one given with taskset is kept).  -1:
+ * the prober's CPU is unknown, nothing is done.
+ */
+static int
+this_cpu(void)
+{
+#ifdef __linux__
+	return sched_getcpu();
+#else
+	return -1;
+#endif
+}
+
+void
+ss_leave_cpu(int cpu)
+{
+#if defined(__linux__) && defined(CPU_COUNT)
+	cpu_set_t all, others;
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getcpu() != cpu ||
+	    pthread_getaffinity_np(pthread_self(), sizeof(all), &all) != 0)
+		return;
+	others = all;
+	CPU_CLR(cpu, &others);
+	if (CPU_COUNT(&others) == 0)
+		return;
+	if (pthread_setaffinity_np(pthread_self(), sizeof(others),
+	    &others) == 0)
+		(void)pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+#else
+	(void)cpu;
+#endif
+}
+
+/*
  * The cache lines the CPU round-trip probe passes between two threads.
  * Sequentially consistent stores, as tests/bench/corelat measures: each
  * waits for its line, so a run measures the line's trips and not the
@@ -993,11 +1035,14 @@ struct rt_probe {
 	_Alignas(64) _Atomic uint32_t ping;
 	_Alignas(64) _Atomic uint32_t pong;
 	_Atomic bool	 quit;
+	_Atomic bool	 started;	/* the answering thread runs */
+	int		 main_cpu;	/* this_cpu() of the probing one */
 };
 
 #define RT_EXCHANGES	200
 #define RT_RUNS		5
-#define RT_LIMIT_NS	20000000ULL
+#define RT_START_NS	100000000ULL	/* for the other thread to start */
+#define RT_LIMIT_NS	20000000ULL	/* for the exchanges, from then */
 
 static uint64_t
 mono_now_ns(void)
@@ -1008,13 +1053,15 @@ mono_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* The other side of the probe: answer each ping with a pong. */
+/* The other side of the probe: leave the prober's CPU, then answer. */
 static void *
 rt_answer(void *arg)
 {
 	struct rt_probe *p = arg;
 	uint32_t i, n = RT_EXCHANGES * RT_RUNS;
 
+	ss_leave_cpu(p->main_cpu);
+	atomic_store(&p->started, true);
 	for (i = 1; i <= n; i++) {
 		while (atomic_load(&p->ping) != i)
 			if (atomic_load_explicit(&p->quit,
@@ -1046,6 +1093,8 @@ ss_cpu_round_trip_ns(void)
 	atomic_init(&probe.ping, 0);
 	atomic_init(&probe.pong, 0);
 	atomic_init(&probe.quit, false);
+	atomic_init(&probe.started, false);
+	probe.main_cpu = this_cpu();
 	/* signals stay with the main thread */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -1053,6 +1102,17 @@ ss_cpu_round_trip_ns(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
 		return UINT64_MAX;
+	/*
+	 * Until it runs, give the CPU away rather than spin: the new thread
+	 * may wait on this very CPU (see ss_leave_cpu).  Not asleep: a thread
+	 * the other one wakes is often put on the other one's CPU.
+	 */
+	start = mono_now_ns();
+	while (!atomic_load(&probe.started)) {
+		if (mono_now_ns() - start > RT_START_NS)
+			goto out;
+		sched_yield();
+	}
 	start = mono_now_ns();
 	for (r = 0; r < RT_RUNS; r++) {
 		t0 = mono_now_ns();

@@ -7,6 +7,8 @@
  */
 #include <netinet/in.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +508,75 @@ START_TEST(test_cpu_round_trip)
 }
 END_TEST
 
+/*
+ * With one CPU to run on, the answering thread gets no CPU while the
+ * prober spins: the probe gives up (one thread reads and tracks then),
+ * and it does not hang.
+ */
+START_TEST(test_cpu_round_trip_one_cpu)
+{
+	cpu_set_t all, one;
+	int cpu;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	for (cpu = 0; !CPU_ISSET(cpu, &all); cpu++)
+		continue;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	ck_assert_uint_eq(ss_cpu_round_trip_ns(), UINT64_MAX);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+}
+END_TEST
+
+struct leaver {
+	int		 from, after;
+	cpu_set_t	 mask;
+};
+
+static void *
+leaver_main(void *arg)
+{
+	struct leaver *lv = arg;
+
+	lv->from = sched_getcpu();
+	ss_leave_cpu(lv->from);
+	lv->after = sched_getcpu();
+	(void)pthread_getaffinity_np(pthread_self(), sizeof(lv->mask),
+	    &lv->mask);
+	return NULL;
+}
+
+/*
+ * A thread leaving its CPU runs on another one at once, and its CPU mask
+ * is the one it had (taskset's is kept), as is the mask of a thread told
+ * to leave a CPU it may not be on.
+ */
+START_TEST(test_leave_cpu)
+{
+	struct leaver lv;
+	cpu_set_t all;
+	pthread_t t;
+	int before;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	if (CPU_COUNT(&all) < 2)
+		return;		/* no other CPU to go to */
+	memset(&lv, 0, sizeof(lv));
+	ck_assert_int_eq(pthread_create(&t, NULL, leaver_main, &lv), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_ge(lv.from, 0);
+	ck_assert_int_ne(lv.after, lv.from);
+	ck_assert(CPU_ISSET(lv.after, &all));
+	ck_assert(CPU_EQUAL(&lv.mask, &all));
+	before = sched_getcpu();
+	ss_leave_cpu(before == 0 ? 1 : 0);
+	ck_assert(CPU_ISSET(sched_getcpu(), &all));
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(lv.mask), &lv.mask), 0);
+	ck_assert(CPU_EQUAL(&lv.mask, &all));
+}
+END_TEST
+
 /* A frame of one TCP segment from 10.9.0.<host>:<port> to 10.9.9.9:80. */
 static void
 cap_frame(struct ss_engine *e, uint64_t t, int host, const char *flags)
@@ -994,6 +1065,8 @@ make_engine_suite(void)
 	tcase_add_test(tc, test_hash_memo);
 	tcase_add_test(tc, test_state_names);
 	tcase_add_test(tc, test_cpu_round_trip);
+	tcase_add_test(tc, test_cpu_round_trip_one_cpu);
+	tcase_add_test(tc, test_leave_cpu);
 	suite_add_tcase(s, tc);
 
 	/* 82,600 frames read four times: slow under the sanitizers */

@@ -100,12 +100,19 @@ bool		 ss_winch_pending(void);
 /*
  * The round trip of a cache line between this thread and another one, in
  * nanoseconds (the median of five runs of 200 exchanges); UINT64_MAX when
- * the whole probe did not end within 20 ms (the other thread got no CPU,
- * or too little: one thread reads and tracks then).  From SS_CPUS_NEAR_NS
- * on the two threads hand packets over through a deeper ring.
+ * the other thread did not start within 100 ms or the exchanges did not
+ * end within 20 ms of its start (it got no CPU, or too little: one thread
+ * reads and tracks then).  From SS_CPUS_NEAR_NS on the two threads hand
+ * packets over through a deeper ring.
  */
 #define SS_CPUS_NEAR_NS	400
 uint64_t	 ss_cpu_round_trip_ns(void);
+/*
+ * If the calling thread runs on CPU cpu, move it to another CPU of its
+ * mask, leaving the mask as it was (the probe's answering thread uses it
+ * to leave the prober's CPU).  Nothing where CPUs cannot be chosen.
+ */
+void		 ss_leave_cpu(int cpu);
 
 /* Run until the input ends, -c is reached, a signal, or stop is set. */
 int		 ss_loop_run(struct ss_loop *);
