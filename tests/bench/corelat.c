@@ -4,26 +4,36 @@
  * answers on a second line).  On a virtual machine this varies with where
  * the host runs the two virtual CPUs, and synscope's reader thread hands
  * every packet to the other core: the benchmark prints it with its
- * figures so that two runs can be compared.
+ * figures so that two runs can be compared.  Each run starts timing once
+ * the answering thread runs, off this thread's CPU (ss_leave_cpu(), as
+ * synscope's own probe does): a thread that starts late, or beside the
+ * spinning one, would add its wait to the round trips.
  *
  *   corelat [ROUNDS]     prints "rtt NS ns" (median of 5 runs of ROUNDS)
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "synscope/capture.h"
+
 static _Alignas(64) _Atomic uint64_t ping;
 static _Alignas(64) _Atomic uint64_t pong;
 static uint64_t rounds = 100000;
+static _Atomic int started;
+static int main_cpu;
 
 static void *
 answer(void *arg)
 {
 	uint64_t i;
 
+	ss_leave_cpu(main_cpu);
+	atomic_store(&started, 1);
 	for (i = 1; i <= rounds; i++) {
 		while (atomic_load(&ping) != i)
 			;
@@ -41,10 +51,14 @@ one_run(void)
 
 	atomic_store(&ping, 0);
 	atomic_store(&pong, 0);
+	atomic_store(&started, 0);
+	main_cpu = sched_getcpu();
 	if (pthread_create(&t, NULL, answer, NULL) != 0) {
 		fprintf(stderr, "corelat: cannot start a thread\n");
 		exit(1);
 	}
+	while (!atomic_load(&started))
+		sched_yield();
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 1; i <= rounds; i++) {
 		atomic_store(&ping, i);
