@@ -2,7 +2,7 @@
 # tests/analysis.sh - synscope's per-connection TCP analysis agrees with
 # tshark's tcp.analysis flags.
 #
-#   tests/analysis.sh              every capture of the shared corpus
+#   tests/analysis.sh              every capture of tests/corpus
 #   tests/analysis.sh FILE...      the given captures (a big real one too)
 #
 # For every readable capture with TCP in it, tshark runs once (fields
@@ -21,8 +21,9 @@
 # listed in tests/analysis-exceptions.tsv (file, stream, reason: the
 # deliberate differences of doc/analysis.md).
 #
-# The corpus is $SYNSCOPE_CORPUS if set, else the first "shared/corpus"
-# directory found walking up from $top_srcdir.  Without a corpus, tshark
+# The corpus is $SYNSCOPE_CORPUS if set, else tests/corpus (a copy of the
+# shared corpus; MANIFEST.tsv there says where each file comes from).
+# Without a corpus, tshark
 # or python3 the test is skipped (77), but fails when CI=true.
 set -u
 

@@ -6,8 +6,8 @@
 # skip MESSAGE    exit 77, or fail (exit 1) when CI=true: in CI every
 #                 prerequisite is there, so a skip would hide a failure
 # need_synscope   exit 99 unless $SYNSCOPE is an executable
-# find_corpus     set $corpus to $SYNSCOPE_CORPUS or to the first
-#                 shared/corpus above $top_srcdir; skip if there is none
+# find_corpus     set $corpus to $SYNSCOPE_CORPUS, else to tests/corpus
+#                 (a copy of the shared corpus, see its MANIFEST.tsv)
 # fail MESSAGE    report a failed check on stderr and count it in $fails
 #                 (the test ends with [ $fails -eq 0 ])
 
@@ -35,23 +35,14 @@ need_synscope() {
 }
 
 find_corpus() {
-	corpus=""
 	if [ -n "${SYNSCOPE_CORPUS:-}" ]; then
 		[ -d "$SYNSCOPE_CORPUS" ] ||
 		    skip "SYNSCOPE_CORPUS=$SYNSCOPE_CORPUS is not a directory"
 		corpus=$SYNSCOPE_CORPUS
-		return 0
+	else
+		corpus=${top_srcdir:-.}/tests/corpus
+		[ -d "$corpus" ] || skip "$corpus not found"
 	fi
-	_d=$(cd "${top_srcdir:-.}" && pwd -P) || exit 99
-	while :; do
-		if [ -d "$_d/shared/corpus" ]; then
-			corpus="$_d/shared/corpus"
-			return 0
-		fi
-		[ "$_d" = / ] && break
-		_d=$(dirname "$_d")
-	done
-	skip "no shared/corpus directory above ${top_srcdir:-.} (set SYNSCOPE_CORPUS)"
 }
 
 # netns_pair NSA NSB IFA IFB A4 B4 [A6 B6]: two namespaces joined by a veth

@@ -16,9 +16,10 @@
 # now readable, or the file is gone) fails the test, so the list stays
 # honest.
 #
-# The corpus is $SYNSCOPE_CORPUS if set, else the first "shared/corpus"
-# directory found walking up from $top_srcdir.  Without a corpus or
-# without tshark the test is skipped (77), but fails when CI=true.
+# The corpus is $SYNSCOPE_CORPUS if set, else tests/corpus (a copy of the
+# shared corpus; MANIFEST.tsv there says where each file comes from).
+# Without a corpus or without tshark the test is skipped (77), but fails
+# when CI=true.
 set -u
 
 name=corpus.sh

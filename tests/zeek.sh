@@ -9,8 +9,9 @@
 # and a reason that is written down in the same file.
 #
 # Environment: SYNSCOPE (the binary), top_srcdir, optionally
-# SYNSCOPE_CORPUS (the directory holding the captures).  Exit status 77
-# (skipped) when the corpus cannot be found, unless CI=true.
+# SYNSCOPE_CORPUS (the directory holding the captures; tests/corpus by
+# default).  Exit status 77 (skipped) when the corpus cannot be found,
+# unless CI=true.
 
 set -u
 
@@ -37,20 +38,8 @@ tsv=$srcdir/tests/zeek-oracle.tsv
 
 command -v python3 >/dev/null 2>&1 || skip "python3 not found"
 
-corpus=${SYNSCOPE_CORPUS:-}
-if [ -z "$corpus" ]; then
-	d=$srcdir
-	while :; do
-		if [ -d "$d/shared/corpus" ]; then
-			corpus=$d/shared/corpus
-			break
-		fi
-		[ "$d" = / ] && break
-		d=$(dirname "$d")
-	done
-fi
-[ -n "$corpus" ] && [ -d "$corpus" ] ||
-	skip "corpus not found (set SYNSCOPE_CORPUS)"
+corpus=${SYNSCOPE_CORPUS:-$srcdir/tests/corpus}
+[ -d "$corpus" ] || skip "$corpus not found"
 
 tmp=$(mktemp -d) || fail "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
