@@ -35,8 +35,30 @@
 
 #include "synscope/capture.h"
 
-/* stdio buffer of a savefile (libpcap freads every record through it) */
+/* stdio buffer of a savefile libpcap reads (pcapng, a pipe) */
 #define SS_READ_BUFFER	(64 * 1024)
+/* a classic pcap savefile's records are read here in reads of about this */
+#define SS_REC_CHUNK	(128 * 1024)
+
+/*
+ * A classic pcap savefile's records, read here from the file libpcap has
+ * read the file header of (see rr_open).
+ */
+struct rec_reader {
+	int		 fd;		/* the FILE's */
+	off_t		 off;		/* where the next read starts */
+	u_char		*buf;
+	size_t		 size;		/* of buf */
+	size_t		 pos;		/* the unread bytes: buf[pos, end) */
+	size_t		 end;
+	unsigned	 hdrsize;	/* 16, or 24 in the modified format */
+	uint32_t	 snaplen;	/* pcap_snapshot() */
+	bool		 swapped;	/* written in the other byte order */
+	enum { RR_NOT_SWAPPED, RR_MAYBE_SWAPPED, RR_SWAPPED } lengths;
+	enum { RR_PASS, RR_SCALE_UP, RR_SCALE_DOWN } scale;
+	int		 can_swap;	/* 0, or the SLL header's length */
+	char		 err[PCAP_ERRBUF_SIZE];
+};
 
 struct ss_capture {
 	pcap_t		*p;
@@ -49,10 +71,8 @@ struct ss_capture {
 	uint64_t	 count;
 	uint64_t	 npkts;
 	char		 source[256];
-	/* a savefile's records, checked as they are read (rec_cut) */
-	FILE		*fp;
-	uint64_t	 rec_end;	/* where the last record ended */
-	unsigned	 rec_hdr;	/* a record header's size; 0: unchecked */
+	/* a classic pcap savefile's records, read here; NULL: by libpcap */
+	struct rec_reader *rr;
 	/* a savefile's filter, run here (rec_wanted) */
 	bool		 filtered;
 	struct bpf_program prog;
@@ -211,15 +231,23 @@ open_live(const struct ss_capture_opts *o, char *err, size_t errlen,
 	return p;
 }
 
+/* A savefile's first 24 bytes, read before libpcap reads them. */
+struct file_head {
+	bool		 ok;
+	off_t		 at;		/* where they are in the file */
+	unsigned char	 b[24];
+};
+
 /* Open a saved capture (or standard input). */
 static pcap_t *
 open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
-    int *status, char **bufp)
+    int *status, char **bufp, struct file_head *fh)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct stat st;
 	FILE *fp;
 	pcap_t *p;
+	off_t at;
 
 	if (strcmp(o->file, "-") != 0) {
 		if (stat(o->file, &st) != 0) {
@@ -263,6 +291,19 @@ open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
 		*status = SS_EXIT_ERROR;
 		return NULL;
 	}
+	/*
+	 * The file header, read where libpcap will read it from, for
+	 * reading the records here (rr_open).  Only from a regular file:
+	 * from a pipe it cannot be read twice.
+	 */
+	fh->ok = false;
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (at = lseek(fileno(fp), 0, SEEK_CUR)) >= 0 &&
+	    pread(fileno(fp), fh->b, sizeof(fh->b), at) ==
+	    (ssize_t)sizeof(fh->b)) {
+		fh->ok = true;
+		fh->at = at;
+	}
 	if ((*bufp = malloc(SS_READ_BUFFER)) != NULL)
 		setvbuf(fp, *bufp, _IOFBF, SS_READ_BUFFER);
 #if defined(HAVE_STDIO_EXT_H) && defined(HAVE___FSETLOCKING)
@@ -298,91 +339,278 @@ open_file(const struct ss_capture_opts *o, char *err, size_t errlen,
 }
 
 /*
- * libpcap cuts a pcap record whose captured length exceeds the file's
- * snapshot length (but not the largest one) down to that length, skips
- * the rest and tells no one; pcapng records it rejects.  Such a record
- * is corrupt, as one longer than its packet is, and must stop the
- * reading.  To see it, follow where each record should end, its header
- * (16 bytes, 24 in the modified format) and its captured length after
- * the last one, and compare that with where the FILE is after a record
- * libpcap may have cut, one of exactly the snapshot length.  libpcap
- * must then hand over every record it reads: a filter is run here
- * (rec_wanted).
+ * A classic pcap savefile's records are read here, not by libpcap: libpcap
+ * opens the file and checks its header (and reads pcapng, and files that
+ * are not regular), then this reads the records that follow as libpcap's
+ * pcap_next_packet() does, with the same checks, byte swaps and time
+ * stamp scaling, but with large pread() calls into a buffer of its own
+ * instead of two fread() calls and a copy per record: a bare libpcap read
+ * loop spends some 40 ns per record there, more than the rest of the
+ * reader thread's work on a packet (doc/performance.md, "Records read
+ * here").
  *
- * Where the FILE is: glibc's ftello() costs a system call unless the
- * FILE knows its offset, which it does after a seek; so seek once, to
- * where it is, and read the offset and the bytes still buffered (what
- * ftello() computes) from the FILE.  Only with glibc, on a file that
- * can seek (not a pipe).
+ * It also sees a record longer than the file's snapshot length, which
+ * libpcap cuts down to it and skips the rest of without a word: such a
+ * record is corrupt and must stop the reading (bad_record).
  */
+/* Read the records of c's file here, if it is a classic pcap file. */
 static void
-rec_check_init(struct ss_capture *c)
+rr_open(struct ss_capture *c, const struct file_head *fh)
 {
-#ifdef __GLIBC__
-	unsigned char m[4];
-	uint32_t magic;
+	struct rec_reader *rr;
 	FILE *fp = pcap_file(c->p);
+	uint32_t magic;
+	uint16_t ver[2];
+	unsigned major, minor, hdrsize = 16;
+	bool swapped, nano = false;
 
-	/* the file header libpcap has just read is still in the buffer */
-	if (fp == NULL || fp->_IO_read_ptr - fp->_IO_read_base != 24)
+	if (!fh->ok || fp == NULL || c->snaplen <= 0)
 		return;
-	memcpy(m, fp->_IO_read_base, sizeof(m));
-	magic = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
-	    (uint32_t)m[2] << 8 | m[3];
+	memcpy(&magic, fh->b, sizeof(magic));
 	switch (magic) {
-	case 0xa1b2c3d4: case 0xd4c3b2a1:	/* microseconds */
-	case 0xa1b23c4d: case 0x4d3cb2a1:	/* nanoseconds */
-		c->rec_hdr = 16;
+	case 0xa1b23c4d:		/* nanoseconds */
+		nano = true;
+		/* FALLTHROUGH */
+	case 0xa1b2c3d4:		/* microseconds */
+		swapped = false;
 		break;
-	case 0xa1b2cd34: case 0x34cdb2a1:	/* the modified format */
-		c->rec_hdr = 24;
+	case 0x4d3cb2a1:
+		nano = true;
+		/* FALLTHROUGH */
+	case 0xd4c3b2a1:
+		swapped = true;
+		break;
+	case 0xa1b2cd34:		/* the modified format */
+		swapped = false;
+		hdrsize = 24;
+		break;
+	case 0x34cdb2a1:
+		swapped = true;
+		hdrsize = 24;
 		break;
 	default:
+		return;			/* pcapng: libpcap reads it */
+	}
+	memcpy(ver, fh->b + 4, sizeof(ver));
+	major = swapped ? __builtin_bswap16(ver[0]) : ver[0];
+	minor = swapped ? __builtin_bswap16(ver[1]) : ver[1];
+	/* what libpcap made of the same header, and it read nothing more */
+	if (swapped != (pcap_is_swapped(c->p) == 1) ||
+	    (int)major != pcap_major_version(c->p) ||
+	    (int)minor != pcap_minor_version(c->p) ||
+	    ftello(fp) != fh->at + 24)
+		return;
+	rr = calloc(1, sizeof(*rr));
+	if (rr == NULL)
+		return;
+	/* a whole record always fits: its caplen is at most the snaplen */
+	rr->size = SS_REC_CHUNK + hdrsize + (size_t)c->snaplen;
+	rr->buf = malloc(rr->size);
+	if (rr->buf == NULL) {
+		free(rr);
 		return;
 	}
-	if (fseeko(fp, 0, SEEK_CUR) != 0 || fp->_offset != 24) {
-		c->rec_hdr = 0;
+	rr->fd = fileno(fp);
+	rr->off = fh->at + 24;
+	rr->hdrsize = hdrsize;
+	rr->snaplen = (uint32_t)c->snaplen;
+	rr->swapped = swapped;
+	/* as libpcap: 2.0-2.2 and 543.0 swapped caplen and len, 2.3 maybe */
+	rr->lengths = major == 543 || (major == 2 && minor < 3) ? RR_SWAPPED :
+	    major == 2 && minor == 3 ? RR_MAYBE_SWAPPED : RR_NOT_SWAPPED;
+	rr->scale = c->nano == nano ? RR_PASS :
+	    c->nano ? RR_SCALE_UP : RR_SCALE_DOWN;
+	/* libpcap swaps a SocketCAN id in these when the file is swapped */
+	rr->can_swap = !swapped ? 0 : c->linktype == DLT_LINUX_SLL ? 16 :
+	    c->linktype == DLT_LINUX_SLL2 ? 20 : 0;
+	c->rr = rr;
+}
+
+static void
+rr_close(struct rec_reader *rr)
+{
+	if (rr == NULL)
 		return;
-	}
-	c->fp = fp;
-	c->rec_end = 24;
-#else
-	(void)c;
-#endif
+	free(rr->buf);
+	free(rr);
 }
 
 /*
- * A savefile's record just read, before the next read: its captured
- * length in the file when libpcap cut it (rec_check_init), or 0.
+ * Have at least need unread bytes in the buffer (need <= rr->size);
+ * false at the end of the file or on an error (rr->err set).
  */
-static inline uint32_t
-rec_cut(struct ss_capture *c, const struct pcap_pkthdr *h)
+static bool
+rr_fill(struct rec_reader *rr, size_t need)
 {
-#ifdef __GLIBC__
-	uint64_t pos, was;
+	size_t have = rr->end - rr->pos;
+	ssize_t n;
 
-	if (c->rec_hdr == 0)
-		return 0;
-	c->rec_end += c->rec_hdr + (uint64_t)h->caplen;
-	if (h->caplen != (bpf_u_int32)c->snaplen || c->fp->_offset < 0)
-		return 0;
-	pos = (uint64_t)c->fp->_offset -
-	    (uint64_t)(c->fp->_IO_read_end - c->fp->_IO_read_ptr);
-	if (pos <= c->rec_end) {
-		c->rec_end = pos;
-		return 0;
+	if (need > rr->size) {		/* cannot be: caplen <= snaplen */
+		snprintf(rr->err, sizeof(rr->err), "record of %zu bytes "
+		    "larger than the read buffer", need);
+		return false;
 	}
-	was = pos - c->rec_end + h->caplen;
-	c->rec_end = pos;
-	return was > UINT32_MAX ? UINT32_MAX : (uint32_t)was;
-#else
-	(void)c;
-	(void)h;
-	return 0;
-#endif
+	if (rr->pos != 0) {
+		memmove(rr->buf, rr->buf + rr->pos, have);
+		rr->pos = 0;
+		rr->end = have;
+	}
+	while (rr->end < need) {
+		n = pread(rr->fd, rr->buf + rr->end, rr->size - rr->end,
+		    rr->off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				snprintf(rr->err, sizeof(rr->err),
+				    "error reading dump file: %s",
+				    strerror(errno));
+			return false;
+		}
+		rr->end += (size_t)n;
+		rr->off += n;
+	}
+	return true;
 }
 
-/* Does a savefile's record pass the filter (run here: rec_check_init)? */
+/* The SocketCAN id of a swapped file's SLL frame, as libpcap swaps it. */
+static void
+rr_can_swap(const struct rec_reader *rr, const struct pcap_pkthdr *h,
+    u_char *data)
+{
+	unsigned hl = (unsigned)rr->can_swap;
+	unsigned po = hl == 16 ? 14 : 0;	/* the protocol field */
+	unsigned proto;
+	uint32_t id;
+
+	if (h->caplen < hl + 4 || h->len < hl + 4)
+		return;
+	proto = (unsigned)data[po] << 8 | data[po + 1];
+	if (proto != 0x000c && proto != 0x000d)	/* CAN, CAN FD */
+		return;
+	memcpy(&id, data + hl, sizeof(id));
+	id = __builtin_bswap32(id);
+	memcpy(data + hl, &id, sizeof(id));
+}
+
+/*
+ * The next record: 1, 0 at the end of the file, -1 on an error (rr->err).
+ * A record longer than the snapshot length is not read: it comes with a
+ * caplen of 0 and its own in *cut, for bad_record to stop at.
+ */
+static inline int
+rr_next(struct rec_reader *rr, struct pcap_pkthdr *h, const u_char **data,
+    uint32_t *cut)
+{
+	uint32_t w[4], t;
+	u_char *p;
+
+	*cut = 0;
+	if (rr->end - rr->pos < rr->hdrsize &&
+	    !rr_fill(rr, rr->hdrsize)) {
+		if (rr->err[0] != '\0')
+			return -1;
+		if (rr->end == rr->pos)
+			return 0;
+		snprintf(rr->err, sizeof(rr->err), "truncated dump file; "
+		    "tried to read %u header bytes, only got %zu",
+		    rr->hdrsize, rr->end - rr->pos);
+		rr->pos = rr->end;
+		return -1;
+	}
+	memcpy(w, rr->buf + rr->pos, sizeof(w));
+	if (rr->swapped) {
+		w[0] = __builtin_bswap32(w[0]);
+		w[1] = __builtin_bswap32(w[1]);
+		w[2] = __builtin_bswap32(w[2]);
+		w[3] = __builtin_bswap32(w[3]);
+	}
+	if (rr->lengths != RR_NOT_SWAPPED &&
+	    (rr->lengths == RR_SWAPPED || w[2] > w[3])) {
+		t = w[2];
+		w[2] = w[3];
+		w[3] = t;
+	}
+	/* as libpcap: signed as written, unsigned once swapped */
+	if (rr->swapped) {
+		h->ts.tv_sec = (time_t)w[0];
+		h->ts.tv_usec = (suseconds_t)w[1];
+	} else {
+		h->ts.tv_sec = (int32_t)w[0];
+		h->ts.tv_usec = (int32_t)w[1];
+	}
+	if (rr->scale == RR_SCALE_UP)
+		h->ts.tv_usec *= 1000;
+	else if (rr->scale == RR_SCALE_DOWN)
+		h->ts.tv_usec /= 1000;
+	h->len = w[3];
+	if (w[2] > rr->snaplen) {
+		*cut = w[2];
+		h->caplen = 0;
+		*data = rr->buf + rr->pos;
+		rr->pos += rr->hdrsize;
+		return 1;
+	}
+	h->caplen = w[2];
+	if (rr->end - rr->pos < rr->hdrsize + (size_t)h->caplen &&
+	    !rr_fill(rr, rr->hdrsize + (size_t)h->caplen)) {
+		if (rr->err[0] == '\0')
+			snprintf(rr->err, sizeof(rr->err), "truncated dump "
+			    "file; tried to read %u captured bytes, only got "
+			    "%zu", h->caplen, rr->end - rr->pos - rr->hdrsize);
+		rr->pos = rr->end;
+		return -1;
+	}
+	p = rr->buf + rr->pos + rr->hdrsize;
+	rr->pos += rr->hdrsize + (size_t)h->caplen;
+	if (rr->can_swap != 0)
+		rr_can_swap(rr, h, p);
+	*data = p;
+	return 1;
+}
+
+/*
+ * The next record of a savefile, read here or by libpcap: 1, 0 at the end
+ * of the file, -1 on an error (read_error).  *cut: see rr_next.
+ */
+static inline int
+cap_next(struct ss_capture *c, struct pcap_pkthdr *h, const u_char **data,
+    uint32_t *cut)
+{
+	struct pcap_pkthdr *ph;
+	int rc;
+
+	if (c->rr != NULL)
+		return rr_next(c->rr, h, data, cut);
+	*cut = 0;
+	rc = pcap_next_ex(c->p, &ph, data);
+	if (rc == 1) {
+		*h = *ph;
+		return 1;
+	}
+	return rc == PCAP_ERROR_BREAK ? 0 : -1;
+}
+
+int
+ss_capture_next(struct ss_capture *c, struct pcap_pkthdr *h,
+    const u_char **data, uint32_t *cut)
+{
+	return cap_next(c, h, data, cut);
+}
+
+const char *
+ss_capture_read_error(struct ss_capture *c)
+{
+	return c->rr != NULL ? c->rr->err : pcap_geterr(c->p);
+}
+
+bool
+ss_capture_reads_records(const struct ss_capture *c)
+{
+	return c->rr != NULL;
+}
+
+/* Does a savefile's record pass the filter (run here, not by libpcap)? */
 static inline bool
 rec_wanted(const struct ss_capture *c, const struct pcap_pkthdr *h,
     const u_char *data)
@@ -397,6 +625,7 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 {
 	struct ss_capture *c;
 	struct bpf_program prog;
+	struct file_head fh = { .ok = false };
 	char *rbuf = NULL;
 	pcap_t *p;
 
@@ -406,7 +635,7 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 	if (o->iface != NULL)
 		p = open_live(o, err, errlen, warn, warnlen, status);
 	else
-		p = open_file(o, err, errlen, status, &rbuf);
+		p = open_file(o, err, errlen, status, &rbuf, &fh);
 	if (p == NULL)
 		return NULL;
 	c = calloc(1, sizeof(*c));
@@ -423,11 +652,11 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 	c->count = o->count;
 	c->linktype = pcap_datalink(p);
 	c->snaplen = pcap_snapshot(p);
-	if (!c->live)
-		rec_check_init(c);
 #ifdef HAVE_PCAP_SET_TSTAMP_PRECISION
 	c->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
 #endif
+	if (!c->live && !o->libpcap_records)
+		rr_open(c, &fh);
 	snprintf(c->source, sizeof(c->source), "%s",
 	    o->iface != NULL ? o->iface :
 	    strcmp(o->file, "-") == 0 ? "standard input" : o->file);
@@ -454,7 +683,7 @@ ss_capture_open(const struct ss_capture_opts *o, char *err, size_t errlen,
 			return NULL;
 		}
 		if (!c->live) {
-			/* run on every record read, after rec_cut */
+			/* run on every record read, after bad_record */
 			c->prog = prog;
 			c->filtered = true;
 		} else if (pcap_setfilter(p, &prog) != 0) {
@@ -499,6 +728,7 @@ ss_capture_close(struct ss_capture *c)
 		pcap_freecode(&c->prog);
 	pcap_close(c->p);
 	free(c->rbuf);		/* after pcap_close closed its FILE */
+	rr_close(c->rr);
 	free(c);
 }
 
@@ -514,6 +744,13 @@ int
 ss_capture_linktype(const struct ss_capture *c)
 {
 	return c->linktype;
+}
+
+/* The snapshot length. */
+int
+ss_capture_snaplen(const struct ss_capture *c)
+{
+	return c->snaplen;
 }
 
 /* Interface or file name. */
@@ -605,8 +842,8 @@ apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
 /*
  * A saved record whose captured length exceeds the file's snapshot length
  * or the packet's own length is corrupt: stop there, keeping everything
- * before it.  cut: its captured length in the file when libpcap cut it
- * to the snapshot length (rec_cut), else 0.  Returns true when the record
+ * before it.  cut: its captured length in the file when it exceeds the
+ * snapshot length and was not read (rr_next), else 0.  Returns true when the record
  * is bad.
  */
 static bool
@@ -634,19 +871,13 @@ bad_record(struct ss_loop *l, const struct pcap_pkthdr *h, uint32_t cut,
 	return false;
 }
 
-/* pcap_dispatch callback. */
+/* pcap_dispatch callback (a live capture). */
 static void
 dispatch_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct ss_loop *l = (struct ss_loop *)(void *)user;
 
 	if (l->stop)
-		return;
-	if (bad_record(l, h, rec_cut(l->cap, h), l->cap->npkts)) {
-		pcap_breakloop(l->cap->p);
-		return;
-	}
-	if (!rec_wanted(l->cap, h, data))
 		return;
 	apply(l, h, data);
 	if (sig_term)
@@ -657,7 +888,7 @@ dispatch_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 static void
 read_error(struct ss_loop *l)
 {
-	const char *msg = pcap_geterr(l->cap->p);
+	const char *msg = ss_capture_read_error(l->cap);
 
 	snprintf(l->err, sizeof(l->err), "%.200s: %s after %llu packets: %.200s",
 	    l->cap->source, l->cap->live ? "capture failed" :
@@ -803,27 +1034,21 @@ rd_prefetch_slot(const struct ss_pipe_slot *s)
 		__builtin_prefetch((const char *)s + off, 1);
 }
 
-/* pcap_dispatch callback of the reader thread. */
-static void
-rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+/* A record the reader thread has read; false: the reading ends here. */
+static inline bool
+rd_frame(struct reader *r, const struct pcap_pkthdr *h, const u_char *data,
+    uint32_t cut)
 {
-	struct reader *r = (struct reader *)(void *)user;
 	struct ss_loop *l = r->l;
 	struct ss_capture *c = l->cap;
 	struct rd_batch *b = r->cur;
 	uint64_t ns;
 	size_t i;
 
-	if (r->end || b->n >= RD_BATCH ||
-	    atomic_load_explicit(&r->quit, memory_order_relaxed))
-		return;
-	if (bad_record(l, h, rec_cut(c, h), r->npkts)) {
-		r->end = true;
-		pcap_breakloop(c->p);
-		return;
-	}
+	if (bad_record(l, h, cut, r->npkts))
+		return false;
 	if (!rec_wanted(c, h, data))
-		return;
+		return true;
 	ns = hdr_ns(c, h);
 	i = b->n++;
 	if (i + RD_AHEAD < RD_BATCH)
@@ -834,9 +1059,9 @@ rd_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	r->pkt_ns = ns;
 	if (c->count != 0 && r->npkts >= c->count) {
 		l->eof = true;
-		r->end = true;
-		pcap_breakloop(c->p);
+		return false;
 	}
+	return true;
 }
 
 static void *
@@ -844,13 +1069,16 @@ rd_main(void *arg)
 {
 	struct reader *r = arg;
 	struct ss_loop *l = r->l;
+	struct ss_capture *c = l->cap;
+	struct pcap_pkthdr h;
+	const u_char *data;
 	struct rd_batch *b;
 	uint64_t waiting;
 	int64_t off;
-	uint32_t syn_no = r->dec.syn_no;
+	uint32_t syn_no = r->dec.syn_no, cut;
 	bool synny;
 	size_t i;
-	int n;
+	int rc;
 
 	while (!r->end) {
 		rd_wait(r, rd_can_produce);
@@ -886,20 +1114,24 @@ rd_main(void *arg)
 		    (synny && waiting >= r->depth / 2)) &&
 		    off == r->dec.uid_off;
 		r->dec.uid_off = off;
-		while (b->n < RD_BATCH && !r->end &&
+		while (b->n < RD_BATCH &&
 		    !atomic_load_explicit(&r->quit, memory_order_relaxed)) {
-			n = pcap_dispatch(l->cap->p, (int)(RD_BATCH - b->n),
-			    rd_cb, (u_char *)r);
-			l->cap->npkts = r->npkts;
-			if (n == 0) {
-				l->eof = true;
+			rc = cap_next(c, &h, &data, &cut);
+			if (rc <= 0) {
+				c->npkts = r->npkts;	/* for the message */
+				if (rc == 0)
+					l->eof = true;
+				else
+					read_error(l);
 				r->end = true;
-			} else if (n == PCAP_ERROR) {
-				read_error(l);
+				break;
+			}
+			if (!rd_frame(r, &h, data, cut)) {
 				r->end = true;
-			} else if (n == PCAP_ERROR_BREAK)
-				r->end = true;
+				break;
+			}
 		}
+		c->npkts = r->npkts;
 		atomic_fetch_add(&r->produced, 1);
 		rd_wake(r);
 	}
@@ -1159,26 +1391,38 @@ ring_depth(const struct ss_loop *l)
 static void
 run_fast(struct ss_loop *l)
 {
+	struct ss_capture *c = l->cap;
+	struct pcap_pkthdr h;
+	const u_char *data;
 	unsigned depth;
-	int n;
+	uint32_t cut;
+	bool end;
+	int n, rc;
 
 	if (l->threads >= 2 && l->cap->dumper == NULL &&
 	    (depth = ring_depth(l)) != 0 && run_threaded(l, depth))
 		return;
 	l->batch = true;
 	while (!l->stop && !sig_term) {
-		n = pcap_dispatch(l->cap->p, 4096, dispatch_cb, (u_char *)l);
-		if (n == 0) {
-			l->eof = true;
-			break;
+		end = false;
+		for (n = 0; n < 4096 && !l->stop && !sig_term; n++) {
+			rc = cap_next(c, &h, &data, &cut);
+			if (rc <= 0) {
+				if (rc == 0)
+					l->eof = true;
+				else
+					read_error(l);
+				end = true;
+				break;
+			}
+			if (bad_record(l, &h, cut, c->npkts))
+				break;
+			if (rec_wanted(c, &h, data))
+				apply(l, &h, data);
 		}
-		if (n == PCAP_ERROR) {
-			read_error(l);
+		if (n > 0 && l->on_batch != NULL && !l->on_batch(l->ctx))
 			break;
-		}
-		if (l->on_batch != NULL && !l->on_batch(l->ctx))
-			break;
-		if (n == PCAP_ERROR_BREAK)
+		if (end)
 			break;
 	}
 	ss_engine_drain(l->eng);
@@ -1200,26 +1444,24 @@ static void
 fetch_pending(struct ss_loop *l)
 {
 	struct ss_capture *c = l->cap;
-	struct pcap_pkthdr *h;
 	const u_char *data;
-	uint32_t cut = 0;
+	uint32_t cut;
 	int rc;
 
 	if (c->have_pending || l->eof)
 		return;
 	/* a bad record stops the reading even where the filter drops it */
-	while ((rc = pcap_next_ex(c->p, &h, &data)) == 1 &&
-	    (cut = rec_cut(c, h)) == 0 && h->caplen <= h->len &&
-	    !rec_wanted(c, h, data))
+	while ((rc = cap_next(c, &c->pending_hdr, &data, &cut)) == 1 &&
+	    cut == 0 && c->pending_hdr.caplen <= c->pending_hdr.len &&
+	    !rec_wanted(c, &c->pending_hdr, data))
 		;
 	if (rc == 1) {
-		c->pending_hdr = *h;
 		c->pending_data = data;
 		c->pending_cut = cut;
 		c->have_pending = true;
-	} else if (rc == PCAP_ERROR_BREAK)
+	} else if (rc == 0)
 		l->eof = true;
-	else if (rc == PCAP_ERROR)
+	else
 		read_error(l);
 }
 

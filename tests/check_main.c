@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, make_engine_suite());
 	srunner_add_suite(sr, make_view_suite());
 	srunner_add_suite(sr, make_analysis_suite());
+	srunner_add_suite(sr, make_capture_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -13,5 +13,6 @@ Suite	*make_fmt_suite(void);
 Suite	*make_engine_suite(void);
 Suite	*make_view_suite(void);
 Suite	*make_analysis_suite(void);
+Suite	*make_capture_suite(void);
 
 #endif

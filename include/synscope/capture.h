@@ -1,7 +1,8 @@
 /*
  * capture.h - the capture layer: live interfaces and saved captures
- * through libpcap, the -w savefile, replay pacing on the packets' own
- * clock, and the poll() loop the view sits on.
+ * through libpcap (a classic pcap file's records read here, after
+ * libpcap has checked its header), the -w savefile, replay pacing on the
+ * packets' own clock, and the poll() loop the view sits on.
  */
 #ifndef SYNSCOPE_CAPTURE_H
 #define SYNSCOPE_CAPTURE_H
@@ -33,6 +34,9 @@ struct ss_capture_opts {
 	bool		 immediate;	/* deliver packets at once (live) */
 	int		 buffer_kib;	/* -B; 0 for libpcap's default */
 	uint64_t	 count;		/* -c; 0 for no limit */
+	bool		 libpcap_records; /* a pcap file's records read by
+					   libpcap too, not here (the tests
+					   compare the two) */
 };
 
 struct ss_capture;
@@ -49,6 +53,8 @@ void		 ss_capture_close(struct ss_capture *);
 
 bool		 ss_capture_is_live(const struct ss_capture *);
 int		 ss_capture_linktype(const struct ss_capture *);
+/* The snapshot length (pcap_snapshot()). */
+int		 ss_capture_snaplen(const struct ss_capture *);
 const char	*ss_capture_source(const struct ss_capture *);
 /* Packets read so far. */
 uint64_t	 ss_capture_packets(const struct ss_capture *);
@@ -56,6 +62,21 @@ uint64_t	 ss_capture_packets(const struct ss_capture *);
 void		 ss_capture_drops(struct ss_capture *, struct ss_stats *st);
 /* Flush the -w file. */
 void		 ss_capture_flush(struct ss_capture *);
+
+struct pcap_pkthdr;
+/*
+ * The next record of a savefile, as the loop reads them: 1 with *h and
+ * *data (valid until the next call), 0 at the end of the file, -1 on an
+ * error (ss_capture_read_error()).  A record whose captured length
+ * exceeds the file's snapshot length is corrupt: when the records are
+ * read here it is not read, and comes with a caplen of 0 and its own in
+ * *cut (else *cut is 0).
+ */
+int		 ss_capture_next(struct ss_capture *, struct pcap_pkthdr *h,
+		    const unsigned char **data, uint32_t *cut);
+const char	*ss_capture_read_error(struct ss_capture *);
+/* Are the savefile's records read here (a regular classic pcap file)? */
+bool		 ss_capture_reads_records(const struct ss_capture *);
 
 /* How the loop runs. */
 struct ss_loop {
