@@ -25,6 +25,7 @@
 #include <pcap/pcap.h>
 
 #include "check_suites.h"
+#include "records_diff.h"
 #include "synscope/capture.h"
 
 #define MAX_SANE	262144		/* libpcap's largest caplen */
@@ -110,112 +111,15 @@ write_file(const struct fbuf *f)
 	return path;
 }
 
-static struct ss_capture *
-open_capture(const char *path, bool libpcap_records, char *err,
-    size_t errlen)
-{
-	struct ss_capture_opts co;
-	char warn[256];
-	int status;
-
-	memset(&co, 0, sizeof(co));
-	co.file = path;
-	co.libpcap_records = libpcap_records;
-	return ss_capture_open(&co, err, errlen, warn, sizeof(warn), &status);
-}
-
-/* What the two readers gave for one file. */
-struct outcome {
-	size_t		 records;	/* read alike by both */
-	bool		 ours;		/* synscope read the records */
-	int		 end;		/* 0 end of file, -1 error, 1 a cut */
-	char		 err[PCAP_ERRBUF_SIZE + 64];
-};
-
-/*
- * Read path both ways, record by record, and require the same.  A record
- * longer than the snapshot length ends the comparison: synscope gives its
- * length in cut (and stops there in use), libpcap the record cut down to
- * the snapshot length, or an error when it exceeds the largest length.
- */
-static struct outcome
+/* Read path both ways; they must agree. */
+static struct records_result
 compare_file(const char *path)
 {
-	struct outcome o = { 0, false, 0, "" };
-	struct ss_capture *a, *b;
-	struct pcap_pkthdr ha, hb = { { 0, 0 }, 0, 0 };
-	const unsigned char *da, *db;
-	char ea[512], eb[512];
-	uint32_t cut, cutb;
-	int ra, rb, snap;
+	struct records_result r;
+	const char *diff = records_diff(path, &r);
 
-	a = open_capture(path, false, ea, sizeof(ea));
-	b = open_capture(path, true, eb, sizeof(eb));
-	if (a == NULL || b == NULL) {
-		ck_assert_msg(a == NULL && b == NULL && strcmp(ea, eb) == 0,
-		    "%s: opened one way but not the other: '%s' / '%s'",
-		    path, a == NULL ? ea : "", b == NULL ? eb : "");
-		o.end = -1;
-		snprintf(o.err, sizeof(o.err), "%s", ea);
-		return o;
-	}
-	ck_assert(!ss_capture_reads_records(b));
-	o.ours = ss_capture_reads_records(a);
-	for (;;) {
-		ra = ss_capture_next(a, &ha, &da, &cut);
-		if (ra == 1 && cut != 0) {
-			ck_assert_uint_eq(ha.caplen, 0);
-			rb = ss_capture_next(b, &hb, &db, &cutb);
-			ck_assert_uint_eq(cutb, 0);
-			if (rb == 1) {
-				snap = ss_capture_snaplen(b);
-				ck_assert_uint_le(cut, MAX_SANE + 14);
-				ck_assert_uint_eq(hb.caplen, (uint32_t)snap);
-				ck_assert_int_eq(ha.len, hb.len);
-				ck_assert_int_eq(ha.ts.tv_sec, hb.ts.tv_sec);
-				ck_assert_int_eq(ha.ts.tv_usec,
-				    hb.ts.tv_usec);
-			} else {
-				ck_assert_int_eq(rb, -1);
-				ck_assert_msg(cut > MAX_SANE || strstr(
-				    ss_capture_read_error(b), "truncated") !=
-				    NULL, "%s: %s", path,
-				    ss_capture_read_error(b));
-			}
-			o.end = 1;
-			break;
-		}
-		rb = ss_capture_next(b, &hb, &db, &cutb);
-		ck_assert_uint_eq(cutb, 0);
-		ck_assert_msg(ra == rb, "%s: record %zu: %d here, %d by "
-		    "libpcap (%s / %s)", path, o.records, ra, rb,
-		    ra < 0 ? ss_capture_read_error(a) : "",
-		    rb < 0 ? ss_capture_read_error(b) : "");
-		if (ra != 1) {
-			if (ra < 0) {
-				ck_assert_str_eq(ss_capture_read_error(a),
-				    ss_capture_read_error(b));
-				snprintf(o.err, sizeof(o.err), "%s",
-				    ss_capture_read_error(a));
-			}
-			o.end = ra;
-			break;
-		}
-		ck_assert_msg(ha.caplen == hb.caplen && ha.len == hb.len &&
-		    ha.ts.tv_sec == hb.ts.tv_sec &&
-		    ha.ts.tv_usec == hb.ts.tv_usec, "%s: record %zu: "
-		    "%u/%u at %lld.%09lld here, %u/%u at %lld.%09lld by libpcap",
-		    path, o.records, ha.caplen, ha.len,
-		    (long long)ha.ts.tv_sec, (long long)ha.ts.tv_usec,
-		    hb.caplen, hb.len, (long long)hb.ts.tv_sec,
-		    (long long)hb.ts.tv_usec);
-		ck_assert_msg(memcmp(da, db, ha.caplen) == 0,
-		    "%s: record %zu: the bytes differ", path, o.records);
-		o.records++;
-	}
-	ss_capture_close(a);
-	ss_capture_close(b);
-	return o;
+	ck_assert_msg(diff == NULL, "%s", diff);
+	return r;
 }
 
 static bool
@@ -243,7 +147,7 @@ compare_dir(const char *sub, size_t *records)
 	const char *top = getenv("top_srcdir");
 	char dir[1024], path[2048];
 	struct dirent *de;
-	struct outcome o;
+	struct records_result o;
 	size_t ours = 0;
 	DIR *d;
 
@@ -295,10 +199,10 @@ frame_bytes(unsigned char *f, size_t len, unsigned n)
 }
 
 /* One variant of the format: same records either way, then its end. */
-static struct outcome
+static struct records_result
 check_variant(struct fbuf *f)
 {
-	struct outcome o;
+	struct records_result o;
 	char *path = write_file(f);
 
 	o = compare_file(path);
@@ -322,7 +226,7 @@ START_TEST(test_records_variants)
 	};
 	unsigned char fr[2048];
 	struct fbuf f = { NULL, 0, 0 };
-	struct outcome o;
+	struct records_result o;
 	size_t i;
 	unsigned k;
 
@@ -451,7 +355,7 @@ START_TEST(test_records_random)
 	    DLT_LINUX_SLL2, 101 };
 	unsigned char fr[4096];
 	struct fbuf f = { NULL, 0, 0 };
-	struct outcome o;
+	struct records_result o;
 	unsigned seed = 12345, i, k, n, ends[3] = { 0, 0, 0 };
 	size_t records = 0;
 

@@ -6,7 +6,8 @@
 # build, the sanitizer one included, runs the harness over
 # tests/fuzz/seeds (made from captures by make-seeds.py) and
 # tests/fuzz/regressions/*.bin (inputs a fuzzing run found crashing, kept
-# for good once fixed).
+# for good once fixed).  Then tests/fuzz_records_replay, the record
+# reader's harness (tests/fuzz/fuzz_records.c), over the shipped captures.
 set -u
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
@@ -22,6 +23,24 @@ rc=$?
 echo "$out" | tail -5
 if [ "$rc" -ne 0 ] || echo "$out" | grep -E 'AddressSanitizer|runtime error|LeakSanitizer' >/dev/null; then
 	echo "FAIL: the harness crashed or a sanitizer reported on a saved input" >&2
+	exit 1
+fi
+
+# The record reader against libpcap's (tests/fuzz/fuzz_records.c) over
+# every shipped capture and its regression inputs: any difference aborts.
+replay="$top_builddir/tests/fuzz_records_replay"
+[ -x "$replay" ] || { echo "fuzz.sh: $replay not built" >&2; exit 99; }
+set --
+for f in "$top_srcdir"/tests/corpus/*.pcap* "$top_srcdir"/tests/pcap/*.pcap* \
+    "$top_srcdir"/captures/*.pcap* "$top_srcdir"/tests/fuzz/records-regressions/*; do
+	[ -f "$f" ] && set -- "$@" "$f"
+done
+[ $# -gt 80 ] || { echo "fuzz.sh: only $# captures found" >&2; exit 99; }
+out=$("$replay" "$@" 2>&1)
+rc=$?
+echo "$out" | tail -5
+if [ "$rc" -ne 0 ] || echo "$out" | grep -E 'AddressSanitizer|runtime error|LeakSanitizer|fuzz_records:' >/dev/null; then
+	echo "FAIL: the record readers differ, or a sanitizer reported" >&2
 	exit 1
 fi
 exit 0
