@@ -39,6 +39,12 @@
 #define SS_READ_BUFFER	(64 * 1024)
 /* a classic pcap savefile's records are read here in reads of about this */
 #define SS_REC_CHUNK	(128 * 1024)
+/*
+ * The longest record libpcap reads for every link type synscope decodes
+ * (its MAXIMUM_SNAPLEN): a file's snapshot length may claim more, up to
+ * INT_MAX, but a longer record is an error.
+ */
+#define SS_REC_MAX	262144
 
 /*
  * A classic pcap savefile's records, read here from the file libpcap has
@@ -403,8 +409,9 @@ rr_open(struct ss_capture *c, const struct file_head *fh)
 	rr = calloc(1, sizeof(*rr));
 	if (rr == NULL)
 		return;
-	/* a whole record always fits: its caplen is at most the snaplen */
-	rr->size = SS_REC_CHUNK + hdrsize + (size_t)c->snaplen;
+	/* a whole record always fits: its caplen is at most SS_REC_MAX */
+	rr->size = SS_REC_CHUNK + hdrsize + (c->snaplen < SS_REC_MAX ?
+	    (size_t)c->snaplen : SS_REC_MAX);
 	rr->buf = malloc(rr->size);
 	if (rr->buf == NULL) {
 		free(rr);
@@ -550,6 +557,12 @@ rr_next(struct rec_reader *rr, struct pcap_pkthdr *h, const u_char **data,
 		*data = rr->buf + rr->pos;
 		rr->pos += rr->hdrsize;
 		return 1;
+	}
+	if (w[2] > SS_REC_MAX) {
+		snprintf(rr->err, sizeof(rr->err), "invalid packet capture "
+		    "length %u, bigger than maximum of %u", w[2], SS_REC_MAX);
+		rr->pos = rr->end;
+		return -1;
 	}
 	h->caplen = w[2];
 	if (rr->end - rr->pos < rr->hdrsize + (size_t)h->caplen &&

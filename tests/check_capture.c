@@ -327,6 +327,19 @@ START_TEST(test_records_variants)
 	ck_assert_str_eq(o.err, "truncated dump file; tried to read 60 "
 	    "captured bytes, only got 33");
 
+	/*
+	 * A snapshot length past the largest record libpcap reads (262,144
+	 * bytes): it keeps it, and fails on a record longer than that.
+	 */
+	fb_header(&f, 0xa1b2c3d4, false, 2, 4, 6579572, DLT_NULL);
+	fb_record(&f, false, false, 1, 0, 60, 60, fr, 60);
+	fb_record(&f, false, false, 2, 0, MAX_SANE + 2, MAX_SANE + 2, fr, 16);
+	o = check_variant(&f);
+	ck_assert_uint_eq(o.records, 1);
+	ck_assert_int_eq(o.end, -1);
+	ck_assert_str_eq(o.err, "invalid packet capture length 262146, "
+	    "bigger than maximum of 262144");
+
 	/* longer than the snapshot length: libpcap cuts it, or fails */
 	for (k = 0; k < 2; k++) {
 		fb_header(&f, 0xa1b2c3d4, false, 2, 4, 100, DLT_EN10MB);
