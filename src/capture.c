@@ -32,6 +32,9 @@
 #include <unistd.h>
 
 #include <pcap/pcap.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "synscope/capture.h"
 
@@ -925,16 +928,22 @@ read_error(struct ss_loop *l)
  * flush of records, a burst of expiries), which 6 passed back to it.
  * Deeper rings speed real traffic further but not a SYN flood, whose
  * cost per packet is held to within 1.5x real traffic's (see the
- * proposal "A deeper ring" in doc/performance.md).  When the two CPUs
- * are far apart (the probe's round trip SS_CPUS_NEAR_NS or more) the
- * ring is four times deeper (21 MiB): there every slot line the tracking
- * thread has read costs the reader dearly when it writes the line again,
- * and lines that have left the other CPU's caches by then cost less
- * ("Far apart" in doc/performance.md).
+ * proposal "A deeper ring" in doc/performance.md).
+ *
+ * When the two CPUs are far apart (the probe's round trip SS_CPUS_NEAR_NS
+ * or more) every slot line the tracking thread has read costs the reader
+ * a trip to the other CPU when it writes the line again, and every line
+ * the reader has written costs the tracking thread one when it reads it.
+ * There the reader streams its slots in (rd_stream): it decodes a frame
+ * into a slot of its own and copies it into the batch with non-temporal
+ * stores, which take no line from the other CPU and leave none in the
+ * reader's caches, so the tracking thread reads them from memory, which
+ * is nearer than the other CPU ("Far apart" in doc/performance.md).
+ * With the CPUs near, the other CPU's caches are nearer than memory, and
+ * the slots are written in place.
  */
 #define RD_BATCH	512	/* frames per batch */
-#define RD_RING		32	/* batches in flight, CPUs near */
-#define RD_RING_FAR	128	/* batches in flight, CPUs far apart */
+#define RD_RING		32	/* batches in flight */
 #define RD_SPIN		4000	/* polls before sleeping */
 /*
  * The reader asks for the lines of the slot it will fill RD_AHEAD frames
@@ -947,7 +956,7 @@ read_error(struct ss_loop *l)
 struct rd_batch {
 	size_t			n;
 	bool			hashed;	/* the reader hashed the keys */
-	struct ss_pipe_slot	slot[RD_BATCH];
+	_Alignas(64) struct ss_pipe_slot slot[RD_BATCH]; /* whole lines */
 	struct ss_uid_ahead	ua[RD_BATCH];	/* uids made ahead */
 };
 
@@ -971,6 +980,8 @@ struct reader {
 	uint64_t		 pkt_ns;	/* last frame's time */
 	uint64_t		 npkts;		/* frames read; to the capture's
 						   count once per batch */
+	bool			 stream;	/* slots streamed in (rd_stream) */
+	_Alignas(RD_LINE) struct ss_pipe_slot tmp;	/* ... decoded here */
 	/* written once per batch by one side, read by the other */
 	_Alignas(RD_LINE) _Atomic uint64_t produced;	/* batches handed over */
 	_Alignas(RD_LINE) _Atomic uint64_t consumed;	/* batches processed */
@@ -1047,6 +1058,37 @@ rd_prefetch_slot(const struct ss_pipe_slot *s)
 		__builtin_prefetch((const char *)s + off, 1);
 }
 
+/*
+ * Copy a slot decoded into the reader's own into the batch with
+ * non-temporal stores, whole lines (the slot is a whole number of them,
+ * and the batch's slots start on a line).  Made visible to the other
+ * thread by the store fence before the batch is handed over (rd_main).
+ * Where there are no such stores, a plain copy.
+ */
+static inline void
+rd_stream(struct ss_pipe_slot *dst, const struct ss_pipe_slot *src)
+{
+#if defined(__SSE2__)
+	const __m128i *s = (const __m128i *)(const void *)src;
+	__m128i *d = (__m128i *)(void *)dst;
+	size_t i;
+
+	for (i = 0; i < sizeof(*src) / sizeof(*s); i++)
+		_mm_stream_si128(d + i, _mm_load_si128(s + i));
+#else
+	*dst = *src;
+#endif
+}
+
+/* After streaming: the slots reach memory before the batch is handed on. */
+static inline void
+rd_stream_fence(void)
+{
+#if defined(__SSE2__)
+	_mm_sfence();
+#endif
+}
+
 /* A record the reader thread has read; false: the reading ends here. */
 static inline bool
 rd_frame(struct reader *r, const struct pcap_pkthdr *h, const u_char *data,
@@ -1064,10 +1106,18 @@ rd_frame(struct reader *r, const struct pcap_pkthdr *h, const u_char *data,
 		return true;
 	ns = hdr_ns(c, h);
 	i = b->n++;
-	if (i + RD_AHEAD < RD_BATCH)
-		rd_prefetch_slot(&b->slot[i + RD_AHEAD]);
-	ss_engine_decode_slot(&r->dec, &b->slot[i], &b->ua[i], c->linktype,
-	    ns, data, h->caplen, h->len > h->caplen ? h->len : h->caplen);
+	if (r->stream) {
+		ss_engine_decode_slot(&r->dec, &r->tmp, &b->ua[i],
+		    c->linktype, ns, data, h->caplen,
+		    h->len > h->caplen ? h->len : h->caplen);
+		rd_stream(&b->slot[i], &r->tmp);
+	} else {
+		if (i + RD_AHEAD < RD_BATCH)
+			rd_prefetch_slot(&b->slot[i + RD_AHEAD]);
+		ss_engine_decode_slot(&r->dec, &b->slot[i], &b->ua[i],
+		    c->linktype, ns, data, h->caplen,
+		    h->len > h->caplen ? h->len : h->caplen);
+	}
 	r->npkts++;
 	r->pkt_ns = ns;
 	if (c->count != 0 && r->npkts >= c->count) {
@@ -1099,7 +1149,7 @@ rd_main(void *arg)
 			break;
 		b = r->cur = &r->ring[atomic_load(&r->produced) % r->depth];
 		b->n = 0;
-		for (i = 0; i < RD_AHEAD; i++)
+		for (i = 0; i < RD_AHEAD && !r->stream; i++)
 			rd_prefetch_slot(&b->slot[i]);
 		/*
 		 * Who hashes the flow keys: the reader when batches wait
@@ -1145,6 +1195,8 @@ rd_main(void *arg)
 			}
 		}
 		c->npkts = r->npkts;
+		if (r->stream)
+			rd_stream_fence();
 		atomic_fetch_add(&r->produced, 1);
 		rd_wake(r);
 	}
@@ -1155,11 +1207,11 @@ rd_main(void *arg)
 
 /*
  * Read a file as fast as possible with a reader thread, through a ring of
- * depth batches.  Returns false when the thread cannot be started
- * (nothing was read then).
+ * depth batches, the slots streamed in or not (rd_stream).  Returns false
+ * when the thread cannot be started (nothing was read then).
  */
 static bool
-run_threaded(struct ss_loop *l, unsigned depth)
+run_threaded(struct ss_loop *l, unsigned depth, bool stream)
 {
 	struct reader *r;
 	struct rd_batch *b;
@@ -1176,7 +1228,8 @@ run_threaded(struct ss_loop *l, unsigned depth)
 	r->npkts = l->cap->npkts;
 	ss_engine_slot_decoder(l->eng, &r->dec);
 	r->depth = depth;
-	r->ring = malloc(depth * sizeof(*r->ring));
+	r->stream = stream;
+	r->ring = aligned_alloc(RD_LINE, depth * sizeof(*r->ring));
 	if (r->ring == NULL) {
 		free(r);
 		return false;
@@ -1380,16 +1433,18 @@ out:
 }
 
 /*
- * With two threads, how deep the ring between them is: l->ring when set,
- * else a near ring (--threads 2), else by the probe: one thread when the
- * other CPU does not answer in time (0), the far ring when it answers
- * slowly.
+ * With two threads: how deep the ring between them is, and whether the
+ * reader streams its slots in.  l->ring and l->stream when a ring is
+ * given; else a ring of RD_RING, and with threads_auto, the probe's
+ * choice: one thread (0) when the other CPU does not answer in time,
+ * the slots streamed in when it answers slowly (the CPUs far apart).
  */
 static unsigned
-ring_depth(const struct ss_loop *l)
+handoff(const struct ss_loop *l, bool *stream)
 {
 	uint64_t rtt;
 
+	*stream = l->stream;
 	if (l->ring != 0)
 		return l->ring;
 	if (!l->threads_auto)
@@ -1397,7 +1452,8 @@ ring_depth(const struct ss_loop *l)
 	rtt = ss_cpu_round_trip_ns();
 	if (rtt == UINT64_MAX)
 		return 0;
-	return rtt < SS_CPUS_NEAR_NS ? RD_RING : RD_RING_FAR;
+	*stream = rtt >= SS_CPUS_NEAR_NS;
+	return RD_RING;
 }
 
 /* Read a file as fast as possible, in batches. */
@@ -1409,11 +1465,12 @@ run_fast(struct ss_loop *l)
 	const u_char *data;
 	unsigned depth;
 	uint32_t cut;
-	bool end;
+	bool end, stream;
 	int n, rc;
 
 	if (l->threads >= 2 && l->cap->dumper == NULL &&
-	    (depth = ring_depth(l)) != 0 && run_threaded(l, depth))
+	    (depth = handoff(l, &stream)) != 0 &&
+	    run_threaded(l, depth, stream))
 		return;
 	l->batch = true;
 	while (!l->stop && !sig_term) {

@@ -33,7 +33,7 @@
 
 static const char *progname = "synscope";
 static int nthreads;		/* --threads; 0 until decided */
-static bool threads_auto;	/* not given: the probe decides (ring_depth()) */
+static bool threads_auto;	/* not given: the probe decides (handoff()) */
 
 /* Threads for reading a file: 2 when two CPUs can run this process. */
 static int

@@ -959,7 +959,7 @@ rings_slurp(FILE *fp, char **out, size_t *len)
  * returns the two, one after the other.
  */
 static char *
-rings_run(const char *path, int threads, unsigned ring)
+rings_run(const char *path, int threads, unsigned ring, bool stream)
 {
 	static const enum ss_format fmt[2] = { SS_FMT_JSON, SS_FMT_CONN };
 	struct ss_capture_opts co;
@@ -998,6 +998,7 @@ rings_run(const char *path, int threads, unsigned ring)
 	l.eng = e;
 	l.threads = threads;
 	l.ring = ring;
+	l.stream = stream;
 	l.key_fd = -1;
 	ck_assert_int_eq(ss_loop_run(&l), SS_EXIT_OK);
 	ss_engine_finish(e);
@@ -1013,16 +1014,17 @@ rings_run(const char *path, int threads, unsigned ring)
 }
 
 /*
- * Two threads give what one gives through rings of every depth: the
- * usual one (32 batches of 512 frames), the one for CPUs far apart (128:
- * the file wraps it), and one of 2 batches (the reader waits on almost
+ * Two threads give what one gives through rings of every depth, the
+ * slots written in place or streamed in (as when the CPUs are far
+ * apart): the usual ring (32 batches of 512 frames), one the file wraps
+ * four times over (8), and one of 2 batches (the reader waits on almost
  * every batch, and hashes and makes uids ahead whenever one waits).
  */
 START_TEST(test_loop_rings)
 {
-	static const unsigned rings[] = { 32, 128, 2 };
+	static const unsigned rings[] = { 32, 8, 2 };
 	char path[] = "/tmp/check-rings-XXXXXX";
-	char *one, *two[3];
+	char *one, *two;
 	size_t i;
 	int fd;
 
@@ -1030,10 +1032,7 @@ START_TEST(test_loop_rings)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	rings_capture(path);
-	one = rings_run(path, 1, 0);
-	for (i = 0; i < 3; i++)
-		two[i] = rings_run(path, 2, rings[i]);
-	unlink(path);
+	one = rings_run(path, 1, 0, false);
 	ck_assert_ptr_nonnull(strstr(one, "\"packets\":82600,"));
 	ck_assert_ptr_nonnull(strstr(one, "\"reason\":\"evicted\""));
 	ck_assert_ptr_null(strstr(one, "\"evictions\":0,"));
@@ -1043,11 +1042,14 @@ START_TEST(test_loop_rings)
 	    "\"conn_state\":\"SF\",\"history\":\"ShADaFf\","));
 	ck_assert_ptr_nonnull(strstr(one, "\"proto\":\"udp\""));
 	ck_assert_ptr_nonnull(strstr(one, "\"history\":\"Dd\""));
-	for (i = 0; i < 3; i++) {
-		ck_assert_msg(strcmp(one, two[i]) == 0,
-		    "two threads, a ring of %u: the output differs", rings[i]);
-		free(two[i]);
+	for (i = 0; i < 6; i++) {
+		two = rings_run(path, 2, rings[i / 2], i % 2 == 1);
+		ck_assert_msg(strcmp(one, two) == 0, "two threads, a ring of "
+		    "%u, slots %s: the output differs", rings[i / 2],
+		    i % 2 == 1 ? "streamed" : "in place");
+		free(two);
 	}
+	unlink(path);
 	free(one);
 }
 END_TEST

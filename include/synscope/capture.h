@@ -100,9 +100,13 @@ struct ss_loop {
 	bool		 threads_auto;	/* 2 unless the probe finds no other
 					   CPU free (ss_cpu_round_trip_ns()) */
 	unsigned	 ring;		/* with 2: batches in flight between
-					   the threads; 0: 32, or with
-					   threads_auto 128 when the CPUs
-					   are SS_CPUS_NEAR_NS or more apart */
+					   the threads; 0: 32, and with
+					   threads_auto the probe decides
+					   whether the slots are streamed */
+	bool		 stream;	/* with ring set: the reader streams
+					   its slots in (non-temporal stores),
+					   as when the CPUs are
+					   SS_CPUS_NEAR_NS or more apart */
 	bool		 eof;		/* input is finished */
 	/* status after the run */
 	int		 status;	/* enum ss_exit */
@@ -123,8 +127,8 @@ bool		 ss_winch_pending(void);
  * nanoseconds (the median of five runs of 200 exchanges); UINT64_MAX when
  * the other thread did not start within 100 ms or the exchanges did not
  * end within 20 ms of its start (it got no CPU, or too little: one thread
- * reads and tracks then).  From SS_CPUS_NEAR_NS on the two threads hand
- * packets over through a deeper ring.
+ * reads and tracks then).  From SS_CPUS_NEAR_NS on the reader thread
+ * streams its slots in (non-temporal stores, through memory).
  */
 #define SS_CPUS_NEAR_NS	400
 uint64_t	 ss_cpu_round_trip_ns(void);

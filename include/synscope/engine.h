@@ -116,7 +116,14 @@ struct ss_pipe_slot {
 	uint8_t			ahead;		/* enum ss_ahead */
 	uint32_t		syn_no;		/* a numbered SYN's number
 						   (modulo 2^32) */
+	/*
+	 * To a whole number of cache lines: a reader thread may copy its
+	 * slots in with non-temporal stores, which want whole lines.
+	 */
+	uint8_t			pad[32];
 };
+_Static_assert(sizeof(struct ss_pipe_slot) % 64 == 0,
+    "a slot is a whole number of cache lines");
 
 enum ss_ahead {
 	SS_AHEAD_NONE = 0,
