@@ -1268,6 +1268,28 @@ dec_link_null(struct ss_cursor *c, struct ss_packet *pkt, int loop)
  */
 static const struct ss_packet dec_zero;
 
+/* Fingerprint of a TCP segment (ss_packet.seg_fp). */
+static uint32_t
+seg_fingerprint(const struct ss_packet *p)
+{
+	uint64_t a = ((uint64_t)p->seq << 32) | p->ack;
+	uint64_t b = ((uint64_t)p->win << 48) | ((uint64_t)p->flags << 32) |
+	    p->payload_len;
+	uint64_t c = ((uint64_t)p->ip_id << 32) | p->opt.ts_val;
+	uint64_t h;
+	unsigned i;
+
+	h = a * 0x9e3779b97f4a7c15ULL;
+	h ^= (h >> 29) ^ b * 0xc2b2ae3d27d4eb4fULL;
+	h ^= (h >> 31) ^ c * 0x165667b19e3779f9ULL;
+	h ^= (h >> 27) ^ (uint64_t)p->opt.ts_ecr * 0x27d4eb2f165667c5ULL;
+	/* duplicate ACKs of IPv6 differ only in their SACK blocks */
+	for (i = 0; i < p->opt.nsack && i < SS_MAX_SACK; i++)
+		h = (h ^ (((uint64_t)p->opt.sack[i][0] << 32) |
+		    p->opt.sack[i][1])) * 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(h ^ (h >> 32)) | 1;
+}
+
 /* Decode one frame. */
 enum ss_outcome
 ss_decode(int linktype, const uint8_t *data, uint32_t caplen,
@@ -1306,5 +1328,7 @@ ss_decode(int linktype, const uint8_t *data, uint32_t caplen,
 		pkt->outcome = SS_DEC_NOT_IP;
 		break;
 	}
+	if (pkt->proto == IPPROTO_TCP)
+		pkt->seg_fp = seg_fingerprint(pkt);
 	return ((enum ss_outcome)pkt->outcome);
 }

@@ -291,28 +291,6 @@ invalid_flags(uint16_t fl)
 	return (fl & (SS_TH_SYN | SS_TH_ACK | SS_TH_RST)) == 0;
 }
 
-/* Fingerprint of a segment, to recognise the same frame seen twice. */
-static uint32_t
-seg_fingerprint(const struct ss_packet *p)
-{
-	uint64_t a = ((uint64_t)p->seq << 32) | p->ack;
-	uint64_t b = ((uint64_t)p->win << 48) | ((uint64_t)p->flags << 32) |
-	    p->payload_len;
-	uint64_t c = ((uint64_t)p->ip_id << 32) | p->opt.ts_val;
-	uint64_t h;
-	unsigned i;
-
-	h = a * 0x9e3779b97f4a7c15ULL;
-	h ^= (h >> 29) ^ b * 0xc2b2ae3d27d4eb4fULL;
-	h ^= (h >> 31) ^ c * 0x165667b19e3779f9ULL;
-	h ^= (h >> 27) ^ (uint64_t)p->opt.ts_ecr * 0x27d4eb2f165667c5ULL;
-	/* duplicate ACKs of IPv6 differ only in their SACK blocks */
-	for (i = 0; i < p->opt.nsack && i < SS_MAX_SACK; i++)
-		h = (h ^ (((uint64_t)p->opt.sack[i][0] << 32) |
-		    p->opt.sack[i][1])) * 0x9e3779b97f4a7c15ULL;
-	return (uint32_t)(h ^ (h >> 32)) | 1;
-}
-
 /* Does the sender of a flow's first packet originate it? */
 bool
 ss_tcp_sender_is_orig(const struct ss_packet *p)
@@ -718,7 +696,7 @@ tcp_open_predicted(struct seg *s)
 	c->dir[0].wscale = c->dir[1].wscale = 0xff;
 	me->last_flags = (uint8_t)fl;
 	me->flags_seen = (uint8_t)fl;
-	me->fp = seg_fingerprint(p);
+	me->fp = p->seg_fp;
 	me->fp_us = (uint32_t)(p->ts_ns / 1000);
 	me->fp_valid = 1;
 	ss_tcp_analyze_first_syn(c, p);
@@ -804,7 +782,7 @@ tcp_segment_full(struct ss_engine *e, struct ss_flow *f,
 	 * (A genuine resend, such as a duplicate ACK, follows a segment of
 	 * the other side or comes later.)  Counted, changes nothing.
 	 */
-	fp = seg_fingerprint(p);
+	fp = p->seg_fp;
 	us = (uint32_t)(p->ts_ns / 1000);
 	if (me->fp_valid && me->fp == fp && c->last_side == side &&
 	    us - me->fp_us <= DUP_WINDOW_US) {

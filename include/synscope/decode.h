@@ -177,6 +177,14 @@ struct ss_packet {
 	uint16_t	icmp_id;	/* echo identifier */
 	uint16_t	icmp_seq;	/* echo sequence */
 	struct ss_icmp_inner inner;
+
+	/*
+	 * TCP: a fingerprint of the segment (sequence and acknowledgement
+	 * numbers, window, flags, lengths, IP id, timestamps, SACK blocks),
+	 * for the state engine to recognise the same frame captured twice;
+	 * made by the decoder, which may run in a reader thread.
+	 */
+	uint32_t	seg_fp;
 };
 
 /*

@@ -120,7 +120,7 @@ struct ss_pipe_slot {
 	 * To a whole number of cache lines: a reader thread may copy its
 	 * slots in with non-temporal stores, which want whole lines.
 	 */
-	uint8_t			pad[32];
+	uint8_t			pad[24];
 };
 _Static_assert(sizeof(struct ss_pipe_slot) % 64 == 0,
     "a slot is a whole number of cache lines");
