@@ -506,7 +506,8 @@ rr_can_swap(const struct rec_reader *rr, const struct pcap_pkthdr *h,
 /*
  * The next record: 1, 0 at the end of the file, -1 on an error (rr->err).
  * A record longer than the snapshot length is not read: it comes with a
- * caplen of 0 and its own in *cut, for bad_record to stop at.
+ * caplen of 0 and its own in *cut, for bad_record to stop at, and every
+ * call after it, as after an error, returns -1.
  */
 static inline int
 rr_next(struct rec_reader *rr, struct pcap_pkthdr *h, const u_char **data,
@@ -517,8 +518,8 @@ rr_next(struct rec_reader *rr, struct pcap_pkthdr *h, const u_char **data,
 
 	*cut = 0;
 	if (rr->end - rr->pos < rr->hdrsize &&
-	    !rr_fill(rr, rr->hdrsize)) {
-		if (rr->err[0] != '\0')
+	    (rr->err[0] != '\0' || !rr_fill(rr, rr->hdrsize))) {
+		if (rr->err[0] != '\0')	/* this time, or once before */
 			return -1;
 		if (rr->end == rr->pos)
 			return 0;
@@ -558,7 +559,10 @@ rr_next(struct rec_reader *rr, struct pcap_pkthdr *h, const u_char **data,
 		*cut = w[2];
 		h->caplen = 0;
 		*data = rr->buf + rr->pos;
-		rr->pos += rr->hdrsize;
+		/* the reading stops here: nothing after it is read */
+		snprintf(rr->err, sizeof(rr->err), "captured length %u "
+		    "exceeds the snapshot length %u", w[2], rr->snaplen);
+		rr->pos = rr->end;
 		return 1;
 	}
 	if (w[2] > SS_REC_MAX) {

@@ -357,6 +357,65 @@ START_TEST(test_records_variants)
 }
 END_TEST
 
+/*
+ * After a record longer than the snapshot length, as after an error,
+ * nothing more is read: the bytes that follow are not taken for records.
+ */
+START_TEST(test_records_stop)
+{
+	unsigned char fr[256];
+	struct fbuf f = { NULL, 0, 0 };
+	struct ss_capture_opts co;
+	struct ss_capture *c;
+	struct pcap_pkthdr h;
+	const unsigned char *d;
+	char err[256], warn[256], *path;
+	uint32_t cut;
+	int status, k;
+
+	for (k = 0; k < 2; k++) {
+		fb_header(&f, 0xa1b2c3d4, false, 2, 4, k == 0 ? 100 : 6579572,
+		    DLT_EN10MB);
+		frame_bytes(fr, 60, 1);
+		fb_record(&f, false, false, 1, 0, 60, 60, fr, 60);
+		if (k == 0) {
+			/* cut: its 200 bytes hold a valid record header */
+			fb_record(&f, false, false, 2, 0, 200, 200, fr, 0);
+			fb_record(&f, false, false, 3, 0, 60, 60, fr, 60);
+			fb_record(&f, false, false, 4, 0, 60, 60, fr, 60);
+			fb_put(&f, fr, 200 - 2 * 76);
+		} else {
+			/* an error: longer than libpcap reads, then records */
+			fb_record(&f, false, false, 2, 0, MAX_SANE + 2,
+			    MAX_SANE + 2, fr, 0);
+			fb_record(&f, false, false, 3, 0, 60, 60, fr, 60);
+			fb_record(&f, false, false, 4, 0, 60, 60, fr, 60);
+		}
+		path = write_file(&f);
+		memset(&co, 0, sizeof(co));
+		co.file = path;
+		c = ss_capture_open(&co, err, sizeof(err), warn, sizeof(warn),
+		    &status);
+		ck_assert_msg(c != NULL, "%s", err);
+		ck_assert(ss_capture_reads_records(c));
+		ck_assert_int_eq(ss_capture_next(c, &h, &d, &cut), 1);
+		ck_assert_uint_eq(cut, 0);
+		if (k == 0) {
+			ck_assert_int_eq(ss_capture_next(c, &h, &d, &cut), 1);
+			ck_assert_uint_eq(cut, 200);
+		} else
+			ck_assert_int_eq(ss_capture_next(c, &h, &d, &cut), -1);
+		ck_assert_int_eq(ss_capture_next(c, &h, &d, &cut), -1);
+		ck_assert_int_eq(ss_capture_next(c, &h, &d, &cut), -1);
+		ss_capture_close(c);
+		unlink(path);
+		free(path);
+		free(f.b);
+		memset(&f, 0, sizeof(f));
+	}
+}
+END_TEST
+
 /* Random files, both ways: the same records, the same end. */
 START_TEST(test_records_random)
 {
@@ -419,6 +478,7 @@ make_capture_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_records_shipped);
 	tcase_add_test(tc, test_records_variants);
+	tcase_add_test(tc, test_records_stop);
 	tcase_add_test(tc, test_records_random);
 	suite_add_tcase(s, tc);
 	return s;
