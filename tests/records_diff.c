@@ -42,7 +42,7 @@ static const char *
 headers_differ(const char *path, size_t n, const struct pcap_pkthdr *a,
     const struct pcap_pkthdr *b)
 {
-	snprintf(why, sizeof(why), "%s: record %zu: %u/%u at %lld.%09lld "
+	snprintf(why, sizeof(why), "%.200s: record %zu: %u/%u at %lld.%09lld "
 	    "here, %u/%u at %lld.%09lld by libpcap", path, n, a->caplen,
 	    a->len, (long long)a->ts.tv_sec, (long long)a->ts.tv_usec,
 	    b->caplen, b->len, (long long)b->ts.tv_sec,
@@ -63,7 +63,7 @@ cut_record(const char *path, struct records_result *res,
 
 	res->end = 1;
 	if (ha->caplen != 0 || cut <= (uint32_t)ss_capture_snaplen(a)) {
-		snprintf(why, sizeof(why), "%s: record %zu: cut at %u with "
+		snprintf(why, sizeof(why), "%.200s: record %zu: cut at %u with "
 		    "caplen %u, the snapshot length %d", path, res->records,
 		    cut, ha->caplen, ss_capture_snaplen(a));
 		return why;
@@ -80,8 +80,8 @@ cut_record(const char *path, struct records_result *res,
 	/* or failed: too long for it, or the file ends in the record */
 	if (rb != -1 || (cut <= MAX_SANE &&
 	    strstr(ss_capture_read_error(b), "truncated") == NULL)) {
-		snprintf(why, sizeof(why), "%s: record %zu: cut at %u here, "
-		    "%d by libpcap (%s)", path, res->records, cut, rb,
+		snprintf(why, sizeof(why), "%.200s: record %zu: cut at %u "
+		    "here, %d by libpcap (%.300s)", path, res->records, cut, rb,
 		    rb < 0 ? ss_capture_read_error(b) : "");
 		return why;
 	}
@@ -104,10 +104,10 @@ records_diff(const char *path, struct records_result *res)
 	b = open_capture(path, true, eb, sizeof(eb));
 	if (a == NULL || b == NULL) {
 		res->end = -1;
-		snprintf(res->err, sizeof(res->err), "%s", ea);
+		snprintf(res->err, sizeof(res->err), "%.500s", ea);
 		if (a != NULL || b != NULL || strcmp(ea, eb) != 0) {
-			snprintf(why, sizeof(why), "%s: opened one way but "
-			    "not the other: '%s' / '%s'", path,
+			snprintf(why, sizeof(why), "%.200s: opened one way "
+			    "but not the other: '%.300s' / '%.300s'", path,
 			    a == NULL ? ea : "", b == NULL ? eb : "");
 			bad = why;
 		}
@@ -116,7 +116,7 @@ records_diff(const char *path, struct records_result *res)
 		return bad;
 	}
 	if (ss_capture_reads_records(b)) {
-		snprintf(why, sizeof(why), "%s: libpcap_records ignored",
+		snprintf(why, sizeof(why), "%.200s: libpcap_records ignored",
 		    path);
 		bad = why;
 	}
@@ -129,8 +129,9 @@ records_diff(const char *path, struct records_result *res)
 		}
 		rb = ss_capture_next(b, &hb, &db, &cutb);
 		if (ra != rb || cutb != 0) {
-			snprintf(why, sizeof(why), "%s: record %zu: %d here, "
-			    "%d by libpcap (%s / %s)", path, res->records, ra,
+			snprintf(why, sizeof(why), "%.200s: record %zu: %d "
+			    "here, %d by libpcap (%.300s / %.300s)", path,
+			    res->records, ra,
 			    rb, ra < 0 ? ss_capture_read_error(a) : "",
 			    rb < 0 ? ss_capture_read_error(b) : "");
 			bad = why;
@@ -139,12 +140,13 @@ records_diff(const char *path, struct records_result *res)
 		if (ra != 1) {
 			res->end = ra;
 			if (ra < 0) {
-				snprintf(res->err, sizeof(res->err), "%s",
+				snprintf(res->err, sizeof(res->err), "%.500s",
 				    ss_capture_read_error(a));
 				if (strcmp(res->err,
 				    ss_capture_read_error(b)) != 0) {
-					snprintf(why, sizeof(why), "%s: '%s' "
-					    "here, '%s' by libpcap", path,
+					snprintf(why, sizeof(why), "%.200s: "
+					    "'%.300s' here, '%.300s' by libpcap",
+					    path,
 					    res->err,
 					    ss_capture_read_error(b));
 					bad = why;
@@ -155,7 +157,7 @@ records_diff(const char *path, struct records_result *res)
 		if (!same_header(&ha, &hb, true))
 			bad = headers_differ(path, res->records, &ha, &hb);
 		else if (memcmp(da, db, ha.caplen) != 0) {
-			snprintf(why, sizeof(why), "%s: record %zu: the bytes "
+			snprintf(why, sizeof(why), "%.200s: record %zu: the bytes "
 			    "differ", path, res->records);
 			bad = why;
 		} else
