@@ -10,7 +10,13 @@ floor's (the bare libpcap loop) on the same capture and, where it ran, to
 "floor -s" (the loop reading the file as synscope does), and the
 nanoseconds per packet.  Then the targets of doc/performance.md, met or not.
 
+With --corelat, the cross-core round trip measured before each round
+(group, round, ns), the -o conn target is also given for the rounds with
+the CPUs near (under 400 ns, where synscope's own probe draws the line)
+and far apart.
+
 Usage: report.py RESULTS.tsv [--markdown] [--view VIEW.tsv]
+                 [--corelat CORELAT.tsv]
 """
 
 import statistics
@@ -139,7 +145,25 @@ def get(stats, label, cap):
     return None
 
 
-def targets(stats, floors, sfloors, md, view=None):
+NEAR_NS = 400    # SS_CPUS_NEAR_NS in include/synscope/capture.h
+
+
+def by_state(rows, corelat, label, cap):
+    """The wall times of label on cap split by the round's round trip:
+    ([near], [far]); None without a round trip for the rounds."""
+    near, far = [], []
+    for r in rows:
+        if r['label'] != label or r['capture'] != cap or r['rc'] != '0':
+            continue
+        ns = corelat.get((r['group'], r['run']))
+        if ns is None:
+            return None
+        (near if ns < NEAR_NS else far).append(float(r['wall_s']))
+    return near, far
+
+
+def targets(stats, floors, sfloors, md, view=None, rows=None,
+            corelat=None):
     out = []
 
     def verdict(ok):
@@ -159,6 +183,19 @@ def targets(stats, floors, sfloors, md, view=None):
             out.append('  (against "floor -s", the loop reading the file as '
                        'synscope does: %.2fx; the target is on the bare loop, '
                        'see doc/performance.md, "Two floors")' % r)
+        split = by_state(rows or [], corelat or {}, 'synscope -o conn',
+                         'real.pcap') if corelat else None
+        if split:
+            parts = []
+            for name, walls in (('near', split[0]), ('far apart',
+                                                     split[1])):
+                if walls:
+                    m = statistics.median(walls)
+                    parts.append('CPUs %s (%d rounds): %.3f s = %.2fx'
+                                 % (name, len(walls), m,
+                                    m / floors['real.pcap']))
+            out.append('  (%s; the round trip before each round, '
+                       '%d ns the line)' % ('; '.join(parts), NEAR_NS))
     else:
         out.append('-o conn within 1.5x the floor: not measured')
     inf = get(stats, 'synscope -o conn', 'inflated.pcap')
@@ -258,9 +295,22 @@ def main():
             view = load(vpath)
         except OSError:
             view = None
-    stats = summarise(load(sys.argv[1]))
+    corelat = None
+    if '--corelat' in sys.argv[2:]:
+        cpath = sys.argv[sys.argv.index('--corelat') + 1]
+        try:
+            with open(cpath) as f:
+                corelat = {}
+                for line in f:
+                    v = line.rstrip('\n').split('\t')
+                    if len(v) >= 3 and v[2].isdigit():
+                        corelat[(v[0], v[1])] = int(v[2])
+        except OSError:
+            corelat = None
+    rows = load(sys.argv[1])
+    stats = summarise(rows)
     floors, sfloors = table(stats, md)
-    targets(stats, floors, sfloors, md, view)
+    targets(stats, floors, sfloors, md, view, rows, corelat)
 
 
 if __name__ == '__main__':
