@@ -214,6 +214,17 @@ check_variant(struct fbuf *f)
 	return o;
 }
 
+/* The same, and the number of records and the end expected. */
+static struct records_result
+check_variant_ends(struct fbuf *f, size_t records, int end)
+{
+	struct records_result o = check_variant(f);
+
+	ck_assert_uint_eq(o.records, records);
+	ck_assert_int_eq(o.end, end);
+	return o;
+}
+
 START_TEST(test_records_variants)
 {
 	static const struct {
@@ -241,18 +252,14 @@ START_TEST(test_records_variants)
 			    k == 9 ? 0xffffffffu : k * 3331u, k * 5, k * 5 + k,
 			    fr, k * 5);
 		}
-		o = check_variant(&f);
-		ck_assert_uint_eq(o.records, 300);
-		ck_assert_int_eq(o.end, 0);
+		o = check_variant_ends(&f, 300, 0);
 	}
 
 	/* the modified format: the snapshot length is 14 longer */
 	fb_header(&f, 0xa1b2cd34, false, 2, 4, 100, DLT_EN10MB);
 	frame_bytes(fr, 114, 1);
 	fb_record(&f, false, true, 1, 2, 114, 200, fr, 114);
-	o = check_variant(&f);
-	ck_assert_uint_eq(o.records, 1);
-	ck_assert_int_eq(o.end, 0);
+	o = check_variant_ends(&f, 1, 0);
 
 	/* 2.3: caplen and len swapped where caplen > len; 2.2: always */
 	for (k = 2; k <= 3; k++) {
@@ -261,9 +268,7 @@ START_TEST(test_records_variants)
 		frame_bytes(fr, 60, k);
 		fb_record(&f, false, false, 1, 0, 100, 60, fr, 60);
 		fb_record(&f, false, false, 2, 0, 60, 60, fr, 60);
-		o = check_variant(&f);
-		ck_assert_uint_eq(o.records, 2);
-		ck_assert_int_eq(o.end, 0);
+		o = check_variant_ends(&f, 2, 0);
 	}
 
 	/* a swapped cooked capture: libpcap swaps a CAN frame's id */
@@ -303,9 +308,7 @@ START_TEST(test_records_variants)
 			    (uint32_t)n, big, n);
 		}
 		free(big);
-		o = check_variant(&f);
-		ck_assert_uint_eq(o.records, 40);
-		ck_assert_int_eq(o.end, 0);
+		o = check_variant_ends(&f, 40, 0);
 	}
 
 	/* the end of a file within a record header, and within its data */
@@ -313,17 +316,13 @@ START_TEST(test_records_variants)
 	frame_bytes(fr, 60, 3);
 	fb_record(&f, false, false, 1, 0, 60, 60, fr, 60);
 	fb_put(&f, "\x01\x02\x03\x04\x05", 5);
-	o = check_variant(&f);
-	ck_assert_uint_eq(o.records, 1);
-	ck_assert_int_eq(o.end, -1);
+	o = check_variant_ends(&f, 1, -1);
 	ck_assert_str_eq(o.err, "truncated dump file; tried to read 16 header "
 	    "bytes, only got 5");
 	fb_header(&f, 0xa1b2c3d4, false, 2, 4, 1600, DLT_EN10MB);
 	fb_record(&f, false, false, 1, 0, 60, 60, fr, 60);
 	fb_record(&f, false, false, 1, 0, 60, 60, fr, 33);
-	o = check_variant(&f);
-	ck_assert_uint_eq(o.records, 1);
-	ck_assert_int_eq(o.end, -1);
+	o = check_variant_ends(&f, 1, -1);
 	ck_assert_str_eq(o.err, "truncated dump file; tried to read 60 "
 	    "captured bytes, only got 33");
 
@@ -334,9 +333,7 @@ START_TEST(test_records_variants)
 	fb_header(&f, 0xa1b2c3d4, false, 2, 4, 6579572, DLT_NULL);
 	fb_record(&f, false, false, 1, 0, 60, 60, fr, 60);
 	fb_record(&f, false, false, 2, 0, MAX_SANE + 2, MAX_SANE + 2, fr, 16);
-	o = check_variant(&f);
-	ck_assert_uint_eq(o.records, 1);
-	ck_assert_int_eq(o.end, -1);
+	o = check_variant_ends(&f, 1, -1);
 	ck_assert_str_eq(o.err, "invalid packet capture length 262146, "
 	    "bigger than maximum of 262144");
 
@@ -350,9 +347,7 @@ START_TEST(test_records_variants)
 			fb_put(&f, fr, 200);
 			fb_record(&f, false, false, 3, 0, 60, 60, fr, 60);
 		}
-		o = check_variant(&f);
-		ck_assert_uint_eq(o.records, 1);
-		ck_assert_int_eq(o.end, 1);
+		o = check_variant_ends(&f, 1, 1);
 	}
 }
 END_TEST

@@ -11,36 +11,40 @@
 set -u
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
-replay="$top_builddir/tests/fuzz_replay"
-[ -x "$replay" ] || { echo "fuzz.sh: $replay not built" >&2; exit 99; }
+# replay PROGRAM WHAT INPUT...: run the inputs through a harness; a
+# crash, a sanitizer report or a line matching $extra fails the test.
+replay() {
+	prog=$1 what=$2
+	shift 2
+	out=$("$prog" "$@" 2>&1)
+	rc=$?
+	echo "$out" | tail -5
+	if [ "$rc" -ne 0 ] || echo "$out" | grep -E "AddressSanitizer|runtime error|LeakSanitizer$extra" >/dev/null; then
+		echo "FAIL: $what" >&2
+		exit 1
+	fi
+}
+
+prog="$top_builddir/tests/fuzz_replay"
+[ -x "$prog" ] || { echo "fuzz.sh: $prog not built" >&2; exit 99; }
 set -- "$top_srcdir"/tests/fuzz/seeds/*
 for f in "$top_srcdir"/tests/fuzz/regressions/*.bin; do
 	[ -f "$f" ] && set -- "$@" "$f"
 done
 [ -f "$1" ] || { echo "fuzz.sh: no seed inputs found" >&2; exit 99; }
-out=$("$replay" "$@" 2>&1)
-rc=$?
-echo "$out" | tail -5
-if [ "$rc" -ne 0 ] || echo "$out" | grep -E 'AddressSanitizer|runtime error|LeakSanitizer' >/dev/null; then
-	echo "FAIL: the harness crashed or a sanitizer reported on a saved input" >&2
-	exit 1
-fi
+extra=
+replay "$prog" "the harness crashed or a sanitizer reported on a saved input" "$@"
 
 # The record reader against libpcap's (tests/fuzz/fuzz_records.c) over
 # every shipped capture and its regression inputs: any difference aborts.
-replay="$top_builddir/tests/fuzz_records_replay"
-[ -x "$replay" ] || { echo "fuzz.sh: $replay not built" >&2; exit 99; }
+prog="$top_builddir/tests/fuzz_records_replay"
+[ -x "$prog" ] || { echo "fuzz.sh: $prog not built" >&2; exit 99; }
 set --
 for f in "$top_srcdir"/tests/corpus/*.pcap* "$top_srcdir"/tests/pcap/*.pcap* \
     "$top_srcdir"/captures/*.pcap* "$top_srcdir"/tests/fuzz/records-regressions/*; do
 	[ -f "$f" ] && set -- "$@" "$f"
 done
 [ $# -gt 80 ] || { echo "fuzz.sh: only $# captures found" >&2; exit 99; }
-out=$("$replay" "$@" 2>&1)
-rc=$?
-echo "$out" | tail -5
-if [ "$rc" -ne 0 ] || echo "$out" | grep -E 'AddressSanitizer|runtime error|LeakSanitizer|fuzz_records:' >/dev/null; then
-	echo "FAIL: the record readers differ, or a sanitizer reported" >&2
-	exit 1
-fi
+extra='|fuzz_records:'
+replay "$prog" "the record readers differ, or a sanitizer reported" "$@"
 exit 0
