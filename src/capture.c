@@ -6,8 +6,9 @@
  * one poll() with the keyboard and a signal self-pipe, drained with
  * pcap_dispatch (as libpcap's selpolltest does).
  *
- * Files: pcap and pcapng (nanosecond too) from a path or standard input.
- * Replay is paced on the packets' own clock at any speed; at speed 0 and
+ * Files: pcap and pcapng (nanosecond too) from a path or standard input;
+ * a regular classic pcap file's records are read here (rr_next), once
+ * libpcap has checked its header.  Replay is paced on the packets' own clock at any speed; at speed 0 and
  * with nothing interactive, packets are read in large batches, and with
  * two threads a reader thread reads and decodes batches of frames ahead
  * of the thread that tracks them (as a capture thread feeds workers).
@@ -920,14 +921,14 @@ read_error(struct ss_loop *l)
 }
 
 /*
- * The reader thread.  It owns the pcap handle while it runs: it reads
- * frames with pcap_dispatch, decodes each into a slot of a batch (the
- * slot keeps no pointer into libpcap's buffer) and hands full batches
+ * The reader thread.  It owns the capture while it runs: it reads
+ * records (cap_next), decodes each into a slot of a batch (the slot
+ * keeps no pointer into the read buffer) and hands full batches
  * over through a ring; the main thread processes the batches in order
  * and runs every sink, so nothing else is shared.  Each side waits for
  * the other by spinning briefly, then on a condition variable.
  *
- * 32 batches (16,384 frames, 5 MiB) in flight let the reader run on
+ * 32 batches (16,384 frames, 5.5 MiB) in flight let the reader run on
  * through the tracking thread's slow spells (a pool chunk faulted in, a
  * flush of records, a burst of expiries), which 6 passed back to it.
  * Deeper rings speed real traffic further but not a SYN flood, whose
@@ -1110,18 +1111,14 @@ rd_frame(struct reader *r, const struct pcap_pkthdr *h, const u_char *data,
 		return true;
 	ns = hdr_ns(c, h);
 	i = b->n++;
-	if (r->stream) {
-		ss_engine_decode_slot(&r->dec, &r->tmp, &b->ua[i],
-		    c->linktype, ns, data, h->caplen,
-		    h->len > h->caplen ? h->len : h->caplen);
+	if (!r->stream && i + RD_AHEAD < RD_BATCH)
+		rd_prefetch_slot(&b->slot[i + RD_AHEAD]);
+	/* streamed: decoded into the reader's own slot, then copied over */
+	ss_engine_decode_slot(&r->dec, r->stream ? &r->tmp : &b->slot[i],
+	    &b->ua[i], c->linktype, ns, data, h->caplen,
+	    h->len > h->caplen ? h->len : h->caplen);
+	if (r->stream)
 		rd_stream(&b->slot[i], &r->tmp);
-	} else {
-		if (i + RD_AHEAD < RD_BATCH)
-			rd_prefetch_slot(&b->slot[i + RD_AHEAD]);
-		ss_engine_decode_slot(&r->dec, &b->slot[i], &b->ua[i],
-		    c->linktype, ns, data, h->caplen,
-		    h->len > h->caplen ? h->len : h->caplen);
-	}
 	r->npkts++;
 	r->pkt_ns = ns;
 	if (c->count != 0 && r->npkts >= c->count) {
