@@ -241,13 +241,21 @@ wbuf_dur(struct ss_wbuf *w, uint64_t ns)
 	wbuf_ts(w, ns);
 }
 
-/* Address to text. */
+/* Address to text (at least SS_ADDRSTRLEN bytes, else "?"). */
 char *
 ss_addr_str(int family, const struct ss_addr *a, char *buf, size_t len)
 {
-	if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, a->a, buf,
-	    (socklen_t)len) == NULL)
+	/* fmt_addr's scratch: three bytes past the text at most */
+	char tmp[SS_ADDRSTRLEN + 4];
+	size_t n;
+
+	n = (size_t)(fmt_addr(tmp, family, a) - tmp);
+	if (n >= len) {
 		snprintf(buf, len, "?");
+		return buf;
+	}
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
 	return buf;
 }
 
@@ -340,30 +348,104 @@ static const char octet_text[256][4] = {
 	{ '2', '5', '4', 3 }, { '2', '5', '5', 3 },
 };
 
+/* An IPv4 address from its four bytes; up to three bytes of scratch. */
+static inline char *
+fmt_ipv4(char *p, const uint8_t *b)
+{
+	const char *t;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		t = octet_text[b[i]];
+		memcpy(p, t, 4);
+		p += t[3];
+		*p++ = '.';
+	}
+	return p - 1;
+}
+
+/* A 16-bit group in lower-case hex without leading zeros. */
+static inline char *
+fmt_hex16(char *p, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int n = v >= 0x1000 ? 4 : v >= 0x100 ? 3 : v >= 0x10 ? 2 : 1;
+
+	switch (n) {
+	case 4:
+		*p++ = hex[v >> 12];
+		/* FALLTHROUGH */
+	case 3:
+		*p++ = hex[(v >> 8) & 0xf];
+		/* FALLTHROUGH */
+	case 2:
+		*p++ = hex[(v >> 4) & 0xf];
+		/* FALLTHROUGH */
+	default:
+		*p++ = hex[v & 0xf];
+	}
+	return p;
+}
+
 /*
- * An address; IPv4 is formatted by hand (the common case), each byte
- * from its text without a branch on its number of digits (random
- * addresses make those unpredictable).  Up to three bytes past the end
- * returned are written as scratch.
+ * An IPv6 address as inet_ntop() writes it (RFC 5952): lower-case hex
+ * groups without leading zeros, the longest run of two or more zero
+ * groups (the first of equal runs) as "::", and an IPv4-mapped
+ * (::ffff:a.b.c.d) or IPv4-compatible (::a.b.c.d) address with its last
+ * 32 bits dotted.  The same text as glibc's, without its sprintf.
+ */
+static char *
+fmt_ipv6(char *p, const uint8_t *b)
+{
+	unsigned g[8];
+	int i, best = -1, blen = 0, cur = -1, clen = 0;
+
+	for (i = 0; i < 8; i++) {
+		g[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		if (g[i] == 0) {
+			if (cur < 0) {
+				cur = i;
+				clen = 0;
+			}
+			if (++clen > blen) {
+				best = cur;
+				blen = clen;
+			}
+		} else
+			cur = -1;
+	}
+	if (blen < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + blen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (blen == 6 || (blen == 5 && g[5] == 0xffff)))
+			return fmt_ipv4(p, b + 12);
+		p = fmt_hex16(p, g[i]);
+	}
+	if (best >= 0 && best + blen == 8)
+		*p++ = ':';
+	return p;
+}
+
+/*
+ * An address, formatted by hand: IPv4 (the common case) each byte from
+ * its text without a branch on its number of digits (random addresses
+ * make those unpredictable), IPv6 as inet_ntop() writes it.  Up to three
+ * bytes past the end returned are written as scratch.
  */
 char *
 fmt_addr(char *p, int family, const struct ss_addr *a)
 {
-	char tmp[SS_ADDRSTRLEN];
-	const char *t;
-	int i;
-
-	if (family != 6) {
-		for (i = 0; i < 4; i++) {
-			t = octet_text[a->a[i]];
-			memcpy(p, t, 4);
-			p += t[3];
-			*p++ = '.';
-		}
-		return p - 1;
-	}
-	ss_addr_str(family, a, tmp, sizeof(tmp));
-	return fmt_str(p, tmp);
+	if (family != 6)
+		return fmt_ipv4(p, a->a);
+	return fmt_ipv6(p, a->a);
 }
 
 /* Append an address. */

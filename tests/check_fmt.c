@@ -63,6 +63,102 @@ START_TEST(test_addresses)
 }
 END_TEST
 
+/*
+ * IPv6 text, written by hand: RFC 5952's rules, and glibc's inet_ntop()
+ * on every pattern of zero and non-zero groups (each group 1, 0x10,
+ * 0x100 or 0xffff by turns, so every digit count), the IPv4-mapped and
+ * -compatible forms around their edges, and random addresses with
+ * random zero runs.
+ */
+static void
+check_v6(const struct ss_addr *a, const char *want)
+{
+	char buf[SS_ADDRSTRLEN], lib[INET6_ADDRSTRLEN];
+
+	wbuf_reset(&w);
+	wbuf_addr(&w, 6, a);
+	ck_assert_str_eq(ss_addr_str(6, a, buf, sizeof(buf)), wbuf_cstr(&w));
+	if (want != NULL)
+		ck_assert_str_eq(wbuf_cstr(&w), want);
+#ifdef __GLIBC__
+	ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a->a, lib, sizeof(lib)));
+	ck_assert_msg(strcmp(wbuf_cstr(&w), lib) == 0, "%s, inet_ntop %s",
+	    wbuf_cstr(&w), lib);
+#else
+	(void)lib;
+#endif
+}
+
+START_TEST(test_ipv6_text)
+{
+	static const struct {
+		const char *in, *out;
+	} fixed[] = {
+		{ "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1" },
+		{ "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1" },
+		{ "2001:0:0:1:0:0:0:1", "2001:0:0:1::1" },
+		{ "2001:DB8::ABCD", "2001:db8::abcd" },
+		{ "0:0:0:0:0:0:0:0", "::" },
+		{ "::1", "::1" },
+		{ "1::", "1::" },
+		{ "fe80:0:0:0:1:0:0:0", "fe80::1:0:0:0" },
+		{ "::ffff:192.0.2.1", "::ffff:192.0.2.1" },
+		{ "::192.0.2.1", "::192.0.2.1" },
+		{ "::fffe:c000:201", "::fffe:c000:201" },
+		{ "0:0:0:0:1:ffff:c000:201", "::1:ffff:c000:201" },
+		{ "64:ff9b::192.0.2.1", "64:ff9b::c000:201" },
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+		    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
+	};
+	static const unsigned vals[] = { 1, 0x10, 0x100, 0xffff, 0xabc };
+	struct ss_addr a;
+	unsigned mask, i, r, k;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		ck_assert_int_eq(inet_pton(AF_INET6, fixed[i].in, a.a), 1);
+		check_v6(&a, fixed[i].out);
+	}
+	for (mask = 0; mask < 256; mask++) {
+		for (r = 0; r < 5; r++) {
+			for (i = 0; i < 8; i++) {
+				unsigned v = mask & (1u << i) ?
+				    vals[(i + r) % 5] : 0;
+
+				a.a[2 * i] = (uint8_t)(v >> 8);
+				a.a[2 * i + 1] = (uint8_t)v;
+			}
+			check_v6(&a, NULL);
+			/* the same with the last two groups as IPv4 edges */
+			for (k = 0; k < 4; k++) {
+				a.a[12 + k] = (uint8_t)(k == r % 4 ? 0 : 255);
+				if (mask & 0x20) {
+					a.a[10] = 0xff;
+					a.a[11] = 0xff;
+				}
+			}
+			check_v6(&a, NULL);
+		}
+	}
+	for (r = 0; r < 20000; r++) {
+		for (i = 0; i < 16; i += 8) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			memcpy(a.a + i, &x, 8);
+		}
+		/* zero a random run of groups, sometimes */
+		k = (unsigned)(x >> 40) % 8;
+		for (i = k; i < 8 && i < k + (unsigned)(x >> 50) % 6; i++)
+			a.a[2 * i] = a.a[2 * i + 1] = 0;
+		if ((x >> 60) == 0)
+			memset(a.a, 0, 10);
+		check_v6(&a, NULL);
+	}
+}
+END_TEST
+
 START_TEST(test_text_escaping)
 {
 	static const char in[] = "ok \x1b[2J\\ \x7f\xff\n";
@@ -486,6 +582,7 @@ make_fmt_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_ipv6_text);
 	tcase_add_test(tc, test_digit_branches);
 	tcase_add_test(tc, test_json_writer_lit);
 	tcase_add_test(tc, test_text_escaping);
