@@ -303,6 +303,16 @@ START_TEST(test_u64_lengths)
 		snprintf(want, sizeof(want), "%" PRIu64, x >> (i % 64));
 		ck_assert_str_eq(got, want);
 	}
+	/* every number below 100,100, and nothing written around it */
+	for (v = 0; v < 100100; v++) {
+		memset(got, '#', sizeof(got));
+		e = fmt_u64(got + 1, v);
+		*e = '\0';
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		ck_assert_str_eq(got + 1, want);
+		ck_assert_int_eq(got[0], '#');
+		ck_assert_int_eq(got[9], '#');
+	}
 }
 END_TEST
 
