@@ -2,7 +2,6 @@
  * fmt.c - output buffer and formatting of numbers, times, addresses and
  * untrusted bytes.  Hot output paths (one line per packet) avoid printf.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,7 +240,7 @@ wbuf_dur(struct ss_wbuf *w, uint64_t ns)
 	wbuf_ts(w, ns);
 }
 
-/* Address to text (at least SS_ADDRSTRLEN bytes, else "?"). */
+/* Address to text in buf ("?" when it does not fit in len bytes). */
 char *
 ss_addr_str(int family, const struct ss_addr *a, char *buf, size_t len)
 {

@@ -141,7 +141,8 @@ void	 wbuf_text(struct ss_wbuf *, const void *, size_t);
 /* A JSON string, quotes included, from UTF-8-agnostic bytes. */
 void	 wbuf_json_str(struct ss_wbuf *, const char *, size_t);
 
-/* Address to text in a caller buffer (at least 46 bytes). */
+/* Address to text in a caller buffer (SS_ADDRSTRLEN bytes hold any;
+   "?" when it does not fit). */
 char	*ss_addr_str(int family, const struct ss_addr *, char *, size_t);
 /* Flags as tcpdump prints them: "S.", "F.", "R", "P.", "." */
 char	*ss_tcp_flags_str(uint16_t flags, char *, size_t);
