@@ -66,9 +66,9 @@ END_TEST
 /*
  * IPv6 text, written by hand: RFC 5952's rules, and glibc's inet_ntop()
  * on every pattern of zero and non-zero groups (each group 1, 0x10,
- * 0x100 or 0xffff by turns, so every digit count), the IPv4-mapped and
- * -compatible forms around their edges, and random addresses with
- * random zero runs.
+ * 0x100, 0xffff or 0xabc by turns, so every digit count), the
+ * IPv4-mapped and -compatible forms around their edges, and random
+ * addresses with random zero runs.
  */
 static void
 check_v6(const struct ss_addr *a, const char *want)
@@ -130,13 +130,13 @@ START_TEST(test_ipv6_text)
 				a.a[2 * i + 1] = (uint8_t)v;
 			}
 			check_v6(&a, NULL);
-			/* the same with the last two groups as IPv4 edges */
-			for (k = 0; k < 4; k++) {
+			/* the same with the last two groups as IPv4 edges,
+			   and group 5 as the mapped form's 0xffff */
+			for (k = 0; k < 4; k++)
 				a.a[12 + k] = (uint8_t)(k == r % 4 ? 0 : 255);
-				if (mask & 0x20) {
-					a.a[10] = 0xff;
-					a.a[11] = 0xff;
-				}
+			if (mask & 0x20) {
+				a.a[10] = 0xff;
+				a.a[11] = 0xff;
 			}
 			check_v6(&a, NULL);
 		}
@@ -307,11 +307,12 @@ START_TEST(test_u64_lengths)
 	for (v = 0; v < 100100; v++) {
 		memset(got, '#', sizeof(got));
 		e = fmt_u64(got + 1, v);
+		ck_assert_int_eq(*e, '#');
 		*e = '\0';
 		snprintf(want, sizeof(want), "%" PRIu64, v);
 		ck_assert_str_eq(got + 1, want);
 		ck_assert_int_eq(got[0], '#');
-		ck_assert_int_eq(got[9], '#');
+		ck_assert_int_eq(e[1], '#');
 	}
 }
 END_TEST
