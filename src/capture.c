@@ -8,10 +8,11 @@
  *
  * Files: pcap and pcapng (nanosecond too) from a path or standard input;
  * a regular classic pcap file's records are read here (rr_next), once
- * libpcap has checked its header.  Replay is paced on the packets' own clock at any speed; at speed 0 and
- * with nothing interactive, packets are read in large batches, and with
- * two threads a reader thread reads and decodes batches of frames ahead
- * of the thread that tracks them (as a capture thread feeds workers).
+ * libpcap has checked its header.  Replay is paced on the packets' own
+ * clock at any speed; at speed 0 and with nothing interactive, packets
+ * are read in large batches, and with two threads a reader thread reads
+ * and decodes batches of frames ahead of the thread that tracks them (as
+ * a capture thread feeds workers).
  */
 #include "config.h"
 
@@ -864,8 +865,8 @@ apply(struct ss_loop *l, const struct pcap_pkthdr *h, const u_char *data)
  * A saved record whose captured length exceeds the file's snapshot length
  * or the packet's own length is corrupt: stop there, keeping everything
  * before it.  cut: its captured length in the file when it exceeds the
- * snapshot length and was not read (rr_next), else 0.  Returns true when the record
- * is bad.
+ * snapshot length and was not read (rr_next), else 0.  Returns true when
+ * the record is bad.
  */
 static bool
 bad_record(struct ss_loop *l, const struct pcap_pkthdr *h, uint32_t cut,

@@ -11,15 +11,16 @@
 set -u
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
-# replay PROGRAM WHAT INPUT...: run the inputs through a harness; a
-# crash, a sanitizer report or a line matching $extra fails the test.
+# replay PROGRAM WHAT BAD INPUT...: run the inputs through a harness; a
+# crash, a sanitizer report or (BAD not empty) a line matching the
+# pattern BAD fails the test.
 replay() {
-	prog=$1 what=$2
-	shift 2
+	prog=$1 what=$2 bad=$3
+	shift 3
 	out=$("$prog" "$@" 2>&1)
 	rc=$?
 	echo "$out" | tail -5
-	if [ "$rc" -ne 0 ] || echo "$out" | grep -E "AddressSanitizer|runtime error|LeakSanitizer$extra" >/dev/null; then
+	if [ "$rc" -ne 0 ] || echo "$out" | grep -E "AddressSanitizer|runtime error|LeakSanitizer${bad:+|$bad}" >/dev/null; then
 		echo "FAIL: $what" >&2
 		exit 1
 	fi
@@ -32,8 +33,8 @@ for f in "$top_srcdir"/tests/fuzz/regressions/*.bin; do
 	[ -f "$f" ] && set -- "$@" "$f"
 done
 [ -f "$1" ] || { echo "fuzz.sh: no seed inputs found" >&2; exit 99; }
-extra=
-replay "$prog" "the harness crashed or a sanitizer reported on a saved input" "$@"
+replay "$prog" "the harness crashed or a sanitizer reported on a saved input" \
+    "" "$@"
 
 # The record reader against libpcap's (tests/fuzz/fuzz_records.c) over
 # every shipped capture and its regression inputs: any difference aborts.
@@ -45,6 +46,6 @@ for f in "$top_srcdir"/tests/corpus/*.pcap* "$top_srcdir"/tests/pcap/*.pcap* \
 	[ -f "$f" ] && set -- "$@" "$f"
 done
 [ $# -gt 80 ] || { echo "fuzz.sh: only $# captures found" >&2; exit 99; }
-extra='|fuzz_records:'
-replay "$prog" "the record readers differ, or a sanitizer reported" "$@"
+replay "$prog" "the record readers differ, or a sanitizer reported" \
+    "fuzz_records:" "$@"
 exit 0
