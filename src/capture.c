@@ -929,7 +929,7 @@ read_error(struct ss_loop *l)
  * and runs every sink, so nothing else is shared.  Each side waits for
  * the other by spinning briefly, then on a condition variable.
  *
- * 32 batches (16,384 frames, 5.5 MiB) in flight let the reader run on
+ * 32 batches (16,384 frames, 4.5 MiB) in flight let the reader run on
  * through the tracking thread's slow spells (a pool chunk faulted in, a
  * flush of records, a burst of expiries), which 6 passed back to it.
  * Deeper rings speed real traffic further but not a SYN flood, whose
@@ -954,7 +954,7 @@ read_error(struct ss_loop *l)
 /*
  * The reader asks for the lines of the slot it will fill RD_AHEAD frames
  * on, for writing: the tracking thread read them last, so without asking
- * each of the slot's five lines is a stall on a cross-core round trip
+ * each of the slot's four lines is a stall on a cross-core round trip
  * (300-800 ns on the benchmark's host, against some 90 ns per frame).
  */
 #define RD_AHEAD	8

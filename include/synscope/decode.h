@@ -159,7 +159,17 @@ struct ss_packet {
 	uint16_t	win;		/* raw window field */
 	uint16_t	urp;
 	uint8_t		thlen;		/* TCP header length in bytes */
-	struct ss_tcp_opts opt;
+	/*
+	 * A TCP segment's options and an ICMP error's quoted header share
+	 * their bytes: a frame's innermost transport header is one or the
+	 * other, never both, and every reader of either asks the protocol
+	 * first.  That keeps a packet, with its flow key and hash, in four
+	 * cache lines as it goes from a reader thread to the tracking thread.
+	 */
+	union {
+		struct ss_tcp_opts opt;		/* TCP */
+		struct ss_icmp_inner inner;	/* ICMP errors */
+	};
 
 	/* Transport payload: length on the wire and captured part. */
 	uint32_t	payload_len;
@@ -176,7 +186,6 @@ struct ss_packet {
 	uint8_t		pad0;
 	uint16_t	icmp_id;	/* echo identifier */
 	uint16_t	icmp_seq;	/* echo sequence */
-	struct ss_icmp_inner inner;
 
 	/*
 	 * TCP: a fingerprint of the segment (sequence and acknowledgement

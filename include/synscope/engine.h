@@ -120,10 +120,10 @@ struct ss_pipe_slot {
 	 * To a whole number of cache lines: a reader thread may copy its
 	 * slots in with non-temporal stores, which want whole lines.
 	 */
-	uint8_t			pad[24];
+	uint8_t			pad[8];
 };
-_Static_assert(sizeof(struct ss_pipe_slot) % 64 == 0,
-    "a slot is a whole number of cache lines");
+_Static_assert(sizeof(struct ss_pipe_slot) == 256,
+    "a slot is four whole cache lines");
 
 enum ss_ahead {
 	SS_AHEAD_NONE = 0,
