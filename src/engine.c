@@ -107,9 +107,15 @@ ss_engine_free(struct ss_engine *e)
 int
 ss_engine_add_sink(struct ss_engine *e, const struct ss_sink *s)
 {
+	size_t i;
+
 	if (e->nsinks >= SS_MAX_SINKS)
 		return -1;
 	e->sinks[e->nsinks++] = *s;
+	e->heads_ok = true;
+	for (i = 0; i < e->nsinks; i++)
+		e->heads_ok = e->heads_ok && e->sinks[i].ends_only;
+	ss_flow_table_set_heads(e->ft, e->heads_ok);
 	return 0;
 }
 
@@ -196,6 +202,8 @@ engine_icmp_error(struct ss_engine *e, const struct ss_packet *p)
 	f = ss_flow_lookup(e->ft, &k, ss_flow_hash(e->ft, &k));
 	if (f == NULL)
 		return;
+	if (f->lazy)
+		ss_tcp_materialize(f);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SS_EV_ICMP_ERROR;
 	ev.ts_ns = p->ts_ns;
@@ -293,6 +301,8 @@ engine_process(struct ss_engine *e, struct ss_pipe_slot *s,
 	if (s->keyed) {
 		f = ss_flow_lookup(e->ft, kp, h);
 		if (f != NULL) {
+			if (__builtin_expect(f->lazy, 0))
+				ss_tcp_materialize(f);	/* a second packet */
 			side = (from_lo == (f->orig_is_lo != 0)) ? 0 : 1;
 			if (kp->proto == IPPROTO_TCP &&
 			    ss_tcp_starts_new(e, f, pp, side)) {
@@ -320,7 +330,18 @@ engine_process(struct ss_engine *e, struct ss_pipe_slot *s,
 			else
 				fc = kp->proto == IPPROTO_UDP ? SS_FC_UDP :
 				    SS_FC_ICMP;
-			f = ss_flow_create(e->ft, kp, h, ts_ns, fc);
+			/*
+			 * Under a SYN flood, with nothing but connection
+			 * records to write, a bare SYN's flow is kept as
+			 * its head (SS_FLOW_HEAD); outside one its answer
+			 * usually follows, and the record is made once.
+			 */
+			if (fc == SS_FC_TCP_HALFOPEN && orig && !reused &&
+			    e->heads_ok && ss_flow_syn_flood(e->ft)) {
+				f = ss_flow_create_head(e->ft, kp, h, ts_ns);
+				e->heads += f != NULL;
+			} else
+				f = ss_flow_create(e->ft, kp, h, ts_ns, fc);
 			if (f != NULL) {
 				f->orig_is_lo = (uint8_t)(orig == from_lo);
 				side = orig ? 0 : 1;

@@ -69,6 +69,7 @@ struct ss_flow_table {
 	uint64_t	 next_id[3];	/* tcp, udp, icmp */
 	ss_flow_end_fn	 end_cb;
 	void		*end_ctx;
+	bool		 heads;		/* half-open flows kept as heads */
 };
 
 #define HUGE_PAGE	((size_t)2 << 20)
@@ -443,15 +444,34 @@ ss_flow_prefetch_bucket(const struct ss_flow_table *ft, uint64_t hash)
 	__builtin_prefetch(&ft->buckets[hash & (ft->nbuckets - 1)]);
 }
 
-/* Ask the memory system for all lines of a flow record. */
+/* Ask the memory system for the first n bytes' lines of a flow record. */
 static inline void
-prefetch_lines(const struct ss_flow *f)
+prefetch_span(const struct ss_flow *f, size_t n)
 {
 	const char *p = (const char *)f;
 	size_t off;
 
-	for (off = 0; off < sizeof(*f); off += 64)
+	for (off = 0; off < n; off += 64)
 		__builtin_prefetch(p + off);
+}
+
+/* ... for all of them. */
+static inline void
+prefetch_lines(const struct ss_flow *f)
+{
+	prefetch_span(f, sizeof(*f));
+}
+
+/*
+ * ... for those of a flow of class fclass about to be evicted: its head,
+ * when its class's flows are mostly kept as heads.
+ */
+static inline void
+prefetch_victim(const struct ss_flow_table *ft, const struct ss_flow *f,
+    uint8_t fclass)
+{
+	prefetch_span(f, ft->heads && fclass == SS_FC_TCP_HALFOPEN ?
+	    SS_FLOW_HEAD : sizeof(*f));
 }
 
 /* Prefetch the record of a hash's chain whose tag matches, all its lines. */
@@ -575,7 +595,7 @@ ss_flow_remove(struct ss_flow_table *ft, struct ss_flow *f,
 	 */
 	__builtin_prefetch(&ft->buckets[f->hash_lo & (ft->nbuckets - 1)], 1);
 	if (f->lru_prev != SS_NIL)
-		prefetch_lines(slot(ft, f->lru_prev));
+		prefetch_victim(ft, slot(ft, f->lru_prev), f->fclass);
 	if (f->lru_next != SS_NIL)
 		__builtin_prefetch(&slot(ft, f->lru_next)->lru_prev, 1);
 	if (ft->end_cb != NULL)
@@ -605,7 +625,16 @@ prefetch_victims(const struct ss_flow_table *ft, const struct ss_flow *f)
 	next = slot(ft, f->lru_prev);
 	__builtin_prefetch(&ft->buckets[next->hash_lo & (ft->nbuckets - 1)]);
 	if (next->lru_prev != SS_NIL)
-		prefetch_lines(slot(ft, next->lru_prev));
+		prefetch_victim(ft, slot(ft, next->lru_prev), f->fclass);
+}
+
+/* Do half-open connections hold at least 1/16 of the table (a flood)? */
+bool
+ss_flow_syn_flood(const struct ss_flow_table *ft)
+{
+	size_t flood = ft->cfg.max_flows / 16;
+
+	return ft->lru[SS_FC_TCP_HALFOPEN].count >= (flood > 0 ? flood : 1);
 }
 
 /* Evict a flow to make room. */
@@ -631,13 +660,13 @@ evict_one(struct ss_flow_table *ft)
 {
 	static const uint8_t done[] = { SS_FC_TCP_CLOSED, SS_FC_TCP_TIMEWAIT };
 	struct ss_flow *f, *best = NULL;
-	size_t i, flood = ft->cfg.max_flows / 16;
+	size_t i;
 
 	for (i = 0; best == NULL && i < sizeof(done); i++)
 		if (ft->lru[done[i]].tail != SS_NIL)
 			best = slot(ft, ft->lru[done[i]].tail);
 	if (best == NULL && ft->lru[SS_FC_TCP_HALFOPEN].tail != SS_NIL &&
-	    ft->lru[SS_FC_TCP_HALFOPEN].count >= (flood > 0 ? flood : 1))
+	    ss_flow_syn_flood(ft))
 		best = slot(ft, ft->lru[SS_FC_TCP_HALFOPEN].tail);
 	if (best == NULL) {
 		/* the least recently seen: the oldest of the classes' tails */
@@ -743,25 +772,26 @@ table_grow(struct ss_flow_table *ft)
  * for it (a third of engine_process's samples in a SYN flood).
  */
 static inline void
-zero_record(struct ss_flow *f)
+zero_record(struct ss_flow *f, size_t n)
 {
 	char *p = (char *)f;
 	size_t i;
 
 	_Static_assert(sizeof(*f) % 32 == 0, "a record is whole 32-byte runs");
-	for (i = 0; i + 64 <= sizeof(*f); i += 64) {
+	_Static_assert(SS_FLOW_HEAD % 64 == 0, "a head is whole lines");
+	for (i = 0; i + 64 <= n; i += 64) {
 		memset(p + i, 0, 32);
 		memset(p + i + 32, 0, 32);
 		__asm__("" : : "r"(p) : "memory");
 	}
-	if (i < sizeof(*f))
+	if (i < n)
 		memset(p + i, 0, 32);
 }
 
-/* Create a flow for an absent key. */
-struct ss_flow *
-ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
-    uint64_t hash, uint64_t now_ns, uint8_t fclass)
+/* Create a flow for an absent key: the whole record, or its head only. */
+static inline struct ss_flow *
+flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
+    uint64_t hash, uint64_t now_ns, uint8_t fclass, bool head)
 {
 	struct ss_flow *f;
 	uint32_t self, b;
@@ -781,8 +811,9 @@ ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
 			return NULL;
 	}
 	self = f->self;
-	zero_record(f);
+	zero_record(f, head ? SS_FLOW_HEAD : sizeof(*f));
 	f->self = self;
+	f->lazy = head;
 	f->key = *k;
 	f->fclass = fclass;
 	f->first_ns = f->last_ns = now_ns;
@@ -797,6 +828,26 @@ ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
 	if (ft->count > ft->nbuckets && ft->nbuckets < ft->max_nbuckets)
 		table_grow(ft);
 	return f;
+}
+
+struct ss_flow *
+ss_flow_create(struct ss_flow_table *ft, const struct ss_flow_key *k,
+    uint64_t hash, uint64_t now_ns, uint8_t fclass)
+{
+	return flow_create(ft, k, hash, now_ns, fclass, false);
+}
+
+struct ss_flow *
+ss_flow_create_head(struct ss_flow_table *ft, const struct ss_flow_key *k,
+    uint64_t hash, uint64_t now_ns)
+{
+	return flow_create(ft, k, hash, now_ns, SS_FC_TCP_HALFOPEN, true);
+}
+
+void
+ss_flow_table_set_heads(struct ss_flow_table *ft, bool on)
+{
+	ft->heads = on;
 }
 
 /* Mark a flow seen and move it to the head of its (new) class. */

@@ -668,30 +668,23 @@ ss_prediction_failed(const char *where, const struct ss_flow *f,
 }
 #endif
 
-/*
- * Open prediction: the first segment of most connections, and every
- * segment of a SYN flood or a port scan, is a bare SYN from the
- * originator, and its effects on a new flow (all zero) are always the
- * same few fields: the sender's sequence space, its window, scale and
- * timestamp, Zeek's 'S' and SYN_SENT, and one transition, CLOSED ->
- * SYN-SENT.  Sets them without the full path's tests and returns true;
- * returns false, having changed nothing, for any other segment.  The
- * effects must be exactly the full path's: a verifying build runs both
- * and aborts on any difference (see ss_tcp_segment).
- */
-static bool
-tcp_open_predicted(struct seg *s)
+/* Can the open prediction (tcp_open_predicted) take this segment? */
+static inline bool
+open_predictable(const struct ss_flow *f, const struct ss_packet *p,
+    int side)
 {
-	struct ss_flow *f = s->f;
-	const struct ss_packet *p = s->p;
-	struct ss_tcp_conn *c = &f->u.tcp;
+	return (p->flags & (SS_TH_SYN | SS_TH_ACK | SS_TH_RST | SS_TH_FIN)) ==
+	    SS_TH_SYN && side == 0 && !f->flipped && f->d[0].pkts == 1 &&
+	    f->d[1].pkts == 0 && p->payload_len == 0 && p->win != 0;
+}
+
+/* The open prediction's effects on an all-zero state, but the transition. */
+static void
+open_fields(struct ss_tcp_conn *c, const struct ss_packet *p)
+{
 	struct ss_tcp_dir *me = &c->dir[0];
 	uint16_t fl = p->flags;
 
-	if ((fl & (SS_TH_SYN | SS_TH_ACK | SS_TH_RST | SS_TH_FIN)) !=
-	    SS_TH_SYN || s->side != 0 || f->flipped || f->d[0].pkts != 1 ||
-	    f->d[1].pkts != 0 || p->payload_len != 0 || p->win == 0)
-		return false;
 	ss_zeek_first_syn(c, p);
 	c->dir[0].wscale = c->dir[1].wscale = 0xff;
 	me->last_flags = (uint8_t)fl;
@@ -706,9 +699,115 @@ tcp_open_predicted(struct seg *s)
 	if (p->opt.has & SS_OPT_TS)
 		me->ts_val = p->opt.ts_val;
 	me->syn = 1;
-	tcp_set_state(s, 0, SS_TCP_SYN_SENT, SS_RULE_SEND_SYN);
 	c->dir[1].got_syn = 1;
+}
+
+/*
+ * Open prediction: the first segment of most connections, and every
+ * segment of a SYN flood or a port scan, is a bare SYN from the
+ * originator, and its effects on a new flow (all zero) are always the
+ * same few fields: the sender's sequence space, its window, scale and
+ * timestamp, Zeek's 'S' and SYN_SENT, and one transition, CLOSED ->
+ * SYN-SENT.  Sets them without the full path's tests and returns true;
+ * returns false, having changed nothing, for any other segment.  The
+ * effects must be exactly the full path's: a verifying build runs both
+ * and aborts on any difference (see ss_tcp_segment).
+ */
+static bool
+tcp_open_predicted(struct seg *s)
+{
+	if (!open_predictable(s->f, s->p, s->side))
+		return false;
+	open_fields(&s->f->u.tcp, s->p);
+	tcp_set_state(s, 0, SS_TCP_SYN_SENT, SS_RULE_SEND_SYN);
 	return true;
+}
+
+/*
+ * A lazy flow's memo (SS_FLOW_HEAD) and the transition's state are kept
+ * apart: the SYN's event is made as tcp_set_state() makes it, with the
+ * state in its place, and only the memo and that byte are written.
+ */
+_Static_assert(offsetof(struct ss_tcp_conn, dir[0].state) >=
+    sizeof(struct ss_syn_memo), "the memo leaves the originator's state be");
+_Static_assert(offsetof(struct ss_flow, u) +
+    offsetof(struct ss_tcp_conn, dir[0].state) < SS_FLOW_HEAD,
+    "the originator's state is in a lazy flow's head");
+
+/* The packet a lazy flow's memo stands for, as open_fields() reads it. */
+static void
+memo_packet(const struct ss_flow *f, struct ss_packet *p)
+{
+	const struct ss_syn_memo *m = &f->u.syn;
+
+	memset(p, 0, sizeof(*p));
+	p->ts_ns = f->first_ns;
+	p->seq = m->seq;
+	p->seg_fp = m->seg_fp;
+	p->win = m->win;
+	p->flags = m->flags;
+	p->opt.has = m->opt_has;
+	p->opt.wscale = m->wscale;
+	p->opt.ts_val = m->ts_val;
+}
+
+/* Make the whole record of a flow kept as its head (SS_FLOW_HEAD). */
+void
+ss_tcp_materialize(struct ss_flow *f)
+{
+	struct ss_packet p;
+
+	if (!f->lazy)
+		return;
+	memo_packet(f, &p);
+	memset(&f->u, 0, sizeof(f->u));
+	open_fields(&f->u.tcp, &p);
+	f->u.tcp.dir[0].state = SS_TCP_SYN_SENT;
+	f->lazy = 0;
+}
+
+/*
+ * The bare SYN that opened a flow created as its head: its memo, and the
+ * transition the open prediction makes.  A verifying build makes the
+ * record at once on a copy, through the verified path, and aborts unless
+ * the head made whole and the events are the same.
+ */
+static void
+tcp_syn_head(struct ss_engine *e, struct ss_flow *f, const struct ss_packet *p)
+{
+	struct ss_syn_memo *m = &f->u.syn;
+	struct seg s = { e, f, p, 0 };
+#ifdef SS_VERIFY_PREDICTION
+	struct ss_flow full = *f, made;
+	struct ss_event evs[SS_MAX_PKT_EVENTS];
+	size_t nevs = e->nevs, n, i;
+
+	full.lazy = 0;
+	memset(&full.u, 0, sizeof(full.u));
+	if (ss_tcp_segment(e, &full, p, 0) != SS_FC_TCP_HALFOPEN)
+		ss_prediction_failed("tcp_syn_head", f, p);
+	n = e->nevs - nevs;
+	memcpy(evs, e->evs + nevs, n * sizeof(evs[0]));
+	for (i = 0; i < n; i++)
+		evs[i].flow = f;
+	e->nevs = nevs;
+#endif
+	m->seq = p->seq;
+	m->seg_fp = p->seg_fp;
+	m->ts_val = p->opt.ts_val;
+	m->win = p->win;
+	m->flags = p->flags;
+	m->opt_has = p->opt.has;
+	m->wscale = p->opt.wscale;
+	tcp_set_state(&s, 0, SS_TCP_SYN_SENT, SS_RULE_SEND_SYN);
+#ifdef SS_VERIFY_PREDICTION
+	made = *f;
+	ss_tcp_materialize(&made);
+	if (e->nevs != nevs + n ||
+	    memcmp(evs, e->evs + nevs, n * sizeof(evs[0])) != 0 ||
+	    memcmp(&made, &full, sizeof(made)) != 0)
+		ss_prediction_failed("tcp_syn_head", f, p);
+#endif
 }
 
 static uint8_t	tcp_segment_full(struct ss_engine *, struct ss_flow *,
@@ -719,6 +818,15 @@ uint8_t
 ss_tcp_segment(struct ss_engine *e, struct ss_flow *f,
     const struct ss_packet *p, int side)
 {
+	if (f->lazy) {		/* created as its head for this SYN */
+		if (open_predictable(f, p, side)) {
+			tcp_syn_head(e, f, p);
+			return SS_FC_TCP_HALFOPEN;
+		}
+		/* not a SYN the head can stand for: the whole record */
+		memset(&f->u, 0, sizeof(f->u));
+		f->lazy = 0;
+	}
 #ifdef SS_VERIFY_PREDICTION
 	struct ss_flow pred = *f;
 	struct seg ps = { e, &pred, p, side };

@@ -637,6 +637,186 @@ START_TEST(test_halfopen_cap)
 }
 END_TEST
 
+/*
+ * One frame of connection attempt <host>: 10.8.0.<host>:<30000 + host>
+ * to 10.8.255.1:443, from the client or (c2s false) the server; odd hosts'
+ * SYNs carry Linux's options (MSS, SACK permitted, timestamps, scale 7).
+ */
+static void
+heads_frame(struct ss_engine *e, uint64_t t, int host, bool c2s,
+    const char *flags, uint32_t seq, uint32_t ack, uint32_t paylen)
+{
+	static const uint8_t syn_opts[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10,
+	    0, 0, 0x12, 0x34, 0, 0, 0, 0, 1, 3, 3, 7 };
+	char client[32];
+	uint8_t buf[512];
+	struct tf_pkt tp;
+	size_t n;
+
+	snprintf(client, sizeof(client), "10.8.0.%d", host);
+	memset(&tp, 0, sizeof(tp));
+	tp.src = c2s ? client : "10.8.255.1";
+	tp.dst = c2s ? "10.8.255.1" : client;
+	tp.proto = IPPROTO_TCP;
+	tp.sport = c2s ? (uint16_t)(30000 + host) : 443;
+	tp.dport = c2s ? 443 : (uint16_t)(30000 + host);
+	tp.flags = parse_flags(flags);
+	tp.seq = seq;
+	tp.ack = ack;
+	tp.win = (uint16_t)(29200 + host);
+	tp.paylen = paylen;
+	if ((tp.flags & SS_TH_SYN) && (host & 1)) {
+		tp.tcpopt = syn_opts;
+		tp.tcpoptlen = sizeof(syn_opts);
+	}
+	n = tf_frame(buf, sizeof(buf), DLT_EN10MB, &tp);
+	ck_assert_uint_gt(n, 0);
+	ss_engine_frame(e, DLT_EN10MB, t, buf, (uint32_t)n, (uint32_t)n);
+}
+
+/* An ICMP port unreachable from the server quoting <host>'s SYN. */
+static void
+heads_icmp(struct ss_engine *e, uint64_t t, int host, uint32_t seq)
+{
+	char client[32];
+	uint8_t buf[256];
+	struct tf_pkt tp;
+	size_t n;
+
+	snprintf(client, sizeof(client), "10.8.0.%d", host);
+	memset(&tp, 0, sizeof(tp));
+	tp.src = "10.8.255.1";
+	tp.dst = client;
+	tp.proto = IPPROTO_ICMP;
+	tp.icmp_type = 3;
+	tp.icmp_code = 3;
+	tp.inner_proto = IPPROTO_TCP;
+	tp.sport = (uint16_t)(30000 + host);
+	tp.dport = 443;
+	tp.seq = seq;
+	n = tf_frame(buf, sizeof(buf), DLT_EN10MB, &tp);
+	ck_assert_uint_gt(n, 0);
+	ss_engine_frame(e, DLT_EN10MB, t, buf, (uint32_t)n, (uint32_t)n);
+}
+
+/* Sink: reads each packet's flow, as the view and the events do. */
+static void
+heads_packet(void *ctx, const struct ss_packet *p, const struct ss_flow *f,
+    int side, const struct ss_event *evs, size_t nevs)
+{
+	(void)ctx;
+	(void)p;
+	(void)side;
+	(void)evs;
+	(void)nevs;
+	if (f != NULL) {
+		ck_assert_int_eq(f->lazy, 0);
+		if (f->key.proto == IPPROTO_TCP)
+			ck_assert_uint_lt(f->u.tcp.dir[0].state,
+			    SS_TCP_STATE_COUNT);
+	}
+}
+
+/*
+ * A SYN flood in a table of 64 (half-open cap 8, a flood from 4) with
+ * conn records written, and what may follow a flood's SYN: a handshake,
+ * a retransmitted SYN, a reset, an ICMP error, a new SYN on the 4-tuple;
+ * and a SYN with data.  With eager set a second sink reads every packet's
+ * flow, so no flow may be kept as its head.  Returns the records; *heads
+ * counts the flows created as heads.
+ */
+static char *
+heads_run(bool eager, bool tsv, uint64_t *heads)
+{
+	struct ss_engine_config cfg;
+	struct ss_output_opts oo;
+	struct ss_sink conn, sink;
+	struct ss_wbuf w;
+	struct ss_engine *e;
+	uint64_t t = 1700000000ULL * 1000000000ULL;
+	char *out;
+	int h;
+
+	ss_engine_config_defaults(&cfg);
+	cfg.max_flows = 64;
+	e = ss_engine_new(&cfg);
+	ck_assert_ptr_nonnull(e);
+	memset(&oo, 0, sizeof(oo));
+	ck_assert_int_eq(wbuf_init(&w, -1, 1 << 16), 0);
+	ck_assert_int_eq(ss_output_sink(tsv ? SS_FMT_ZEEK : SS_FMT_CONN, &w,
+	    &oo, &conn), 0);
+	ss_engine_add_sink(e, &conn);
+	if (eager) {
+		memset(&sink, 0, sizeof(sink));
+		sink.packet = heads_packet;
+		ss_engine_add_sink(e, &sink);
+	}
+	for (h = 1; h <= 40; h++)
+		heads_frame(e, t += 1000000, h, true, "S", 1000u * (uint32_t)h,
+		    0, 0);
+	/* the last eight are still in the table */
+	heads_frame(e, t += 1000000, 33, false, "SA", 7000, 33001, 0);
+	heads_frame(e, t += 1000000, 33, true, "A", 33001, 7001, 0);
+	heads_frame(e, t += 1000000, 33, true, "PA", 33001, 7001, 100);
+	heads_frame(e, t += 1000000, 34, true, "S", 34000, 0, 0);
+	heads_frame(e, t += 1000000, 35, false, "RA", 0, 35001, 0);
+	heads_icmp(e, t += 1000000, 36, 36000);
+	heads_frame(e, t += 1000000, 37, true, "S", 99999, 0, 0);
+	heads_frame(e, t += 1000000, 41, true, "S", 41000, 0, 20);
+	heads_frame(e, t += 1000000, 38, true, "F", 38001, 0, 0);
+	ss_engine_finish(e);
+	*heads = e->heads;
+	out = strdup(wbuf_cstr(&w));
+	ck_assert_ptr_nonnull(out);
+	ss_output_free(&conn);
+	wbuf_free(&w);
+	ss_engine_free(e);
+	return out;
+}
+
+/* The same records, or the first line that differs. */
+static void
+heads_same(const char *a, const char *b)
+{
+	size_t i = 0, l = 0;
+
+	while (a[i] != '\0' && a[i] == b[i])
+		if (a[i++] == '\n')
+			l = i;
+	ck_assert_msg(a[i] == b[i], "records differ from line start %zu:\n"
+	    "%.300s\n%.300s", l, a + l, b + l);
+}
+
+/*
+ * A flood's flows kept as heads write the records the whole flows write,
+ * whatever comes next; and none is kept so when a sink reads packets.
+ */
+START_TEST(test_syn_heads)
+{
+	uint64_t nh, ne;
+	char *lazy, *whole;
+	int tsv;
+
+	for (tsv = 0; tsv < 2; tsv++) {
+		lazy = heads_run(false, tsv, &nh);
+		whole = heads_run(true, tsv, &ne);
+		ck_assert_uint_ge(nh, 30);
+		ck_assert_uint_eq(ne, 0);
+		heads_same(lazy, whole);
+		if (!tsv) {
+			ck_assert_ptr_nonnull(strstr(lazy,
+			    "\"conn_state\":\"REJ\""));
+			ck_assert_ptr_nonnull(strstr(lazy,
+			    "\"history\":\"ShAD\""));
+			ck_assert_ptr_nonnull(strstr(lazy,
+			    "\"end\":\"reused\""));
+		}
+		free(lazy);
+		free(whole);
+	}
+}
+END_TEST
+
 /* Sink: the flow ends that came with a uid made ahead, each checked. */
 static void
 ahead_event(void *ctx, const struct ss_event *ev)
@@ -1063,6 +1243,7 @@ make_engine_suite(void)
 	tcase_add_loop_test(tc, test_scenario, 0, (int)NSCEN * 4);
 	tcase_add_test(tc, test_time_wait_expiry);
 	tcase_add_test(tc, test_halfopen_cap);
+	tcase_add_test(tc, test_syn_heads);
 	tcase_add_test(tc, test_uid_ahead);
 	tcase_add_test(tc, test_hash_memo);
 	tcase_add_test(tc, test_state_names);

@@ -74,6 +74,13 @@ struct ss_sink {
 	void	 (*event)(void *ctx, const struct ss_event *);
 	void	 (*finish)(void *ctx, const struct ss_stats *);
 	void	 *ctx;
+	/*
+	 * The sink reads flows only as they end, and a lone SYN's only
+	 * through its head (lazy flows, see SS_FLOW_HEAD): connection
+	 * records.  When every sink does, a SYN flood's flows are kept as
+	 * heads.
+	 */
+	bool	  ends_only;
 };
 
 struct ss_engine_config {
@@ -171,6 +178,8 @@ struct ss_engine {
 	unsigned		pipe_n;
 	/* a flow's stream number less its bare SYN's number, last seen */
 	int64_t			uid_off;
+	bool			heads_ok;	/* every sink is ends_only */
+	uint64_t		heads;		/* flows created as heads */
 	struct ss_key_memo	memo;	/* of engine_decode */
 };
 

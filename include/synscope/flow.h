@@ -63,6 +63,22 @@ enum ss_udp_state {
 	SS_UDP_CLOSED,		/* idle timeout passed */
 };
 
+/*
+ * What a bare SYN that opened a flow leaves of itself when the flow is
+ * kept as its head only (ss_flow.lazy): the packet's fields its effects
+ * on the TCP state are made from (ss_tcp_materialize), in the place of
+ * that state.
+ */
+struct ss_syn_memo {
+	uint32_t	seq;
+	uint32_t	seg_fp;
+	uint32_t	ts_val;
+	uint16_t	win;
+	uint16_t	flags;
+	uint16_t	opt_has;
+	uint8_t		wscale;
+};
+
 struct ss_udp_flow {
 	uint8_t		state;		/* enum ss_udp_state */
 	uint8_t		icmp_errors;	/* ICMP errors quoting this flow (saturating) */
@@ -97,6 +113,8 @@ struct ss_flow {
 					   (unlinking rehashes nothing) */
 	uint8_t		uid_made;	/* its uid was made ahead: see
 					   ss_flow_uid_place() */
+	uint8_t		lazy;		/* only its head is kept: see
+					   SS_FLOW_HEAD */
 	uint64_t	id;		/* stream number, per protocol, from 0 */
 	uint64_t	first_ns;
 	uint64_t	last_ns;
@@ -104,8 +122,23 @@ struct ss_flow {
 	union {
 		struct ss_tcp_conn tcp;
 		struct ss_udp_flow udp;
+		struct ss_syn_memo syn;	/* lazy */
 	} u;
 };
+
+/*
+ * A flow opened by a bare SYN, when nothing but connection records reads
+ * flows, is kept as its head only, the first SS_FLOW_HEAD bytes: the key,
+ * links, times and counters, and in the place of the TCP state the few
+ * fields of the SYN it is made from (lazy set, u.syn).  A SYN flood's
+ * flows never get a second packet, and each is made and evicted touching
+ * three of the record's lines instead of eight.  Any other reader of the
+ * record makes the whole of it first (ss_tcp_materialize); a verifying
+ * build checks it against the record the SYN makes at once.
+ */
+#define SS_FLOW_HEAD	192
+_Static_assert(offsetof(struct ss_flow, u) + sizeof(struct ss_syn_memo) <=
+    SS_FLOW_HEAD, "a lazy flow's memo is in its head");
 
 /* Endpoint of a flow as seen from the originator: 0 orig, 1 resp. */
 static inline const struct ss_addr *
@@ -196,6 +229,24 @@ struct ss_flow	*ss_flow_lookup(struct ss_flow_table *,
 struct ss_flow	*ss_flow_create(struct ss_flow_table *,
 		    const struct ss_flow_key *, uint64_t hash, uint64_t now_ns,
 		    uint8_t fclass);
+/*
+ * The same for a bare SYN's flow (class SS_FC_TCP_HALFOPEN) kept as its
+ * head only: only the first SS_FLOW_HEAD bytes are zeroed, and lazy is
+ * set (see SS_FLOW_HEAD).
+ */
+struct ss_flow	*ss_flow_create_head(struct ss_flow_table *,
+		    const struct ss_flow_key *, uint64_t hash, uint64_t now_ns);
+/*
+ * Half-open flows are mostly kept as heads: ask the memory system only
+ * for their heads when they are about to be evicted.
+ */
+void		 ss_flow_table_set_heads(struct ss_flow_table *, bool);
+/*
+ * Do half-open connections hold at least 1/16 of the table?  That many
+ * unanswered SYNs is a flood: its oldest goes first when room is needed,
+ * and new ones may be kept as heads.
+ */
+bool		 ss_flow_syn_flood(const struct ss_flow_table *);
 
 /* Mark a flow seen at now_ns and move it to the head of class fclass. */
 void		 ss_flow_touch(struct ss_flow_table *, struct ss_flow *,

@@ -19,6 +19,7 @@ bool	 ss_tcp_starts_new(const struct ss_engine *, const struct ss_flow *,
 uint8_t	 ss_tcp_segment(struct ss_engine *, struct ss_flow *,
 	    const struct ss_packet *, int side);
 void	 ss_tcp_end(struct ss_engine *, struct ss_flow *);
+void	 ss_tcp_materialize(struct ss_flow *);
 void	 ss_tcp_mark_reuse(struct ss_engine *, struct ss_flow *,
 	    const struct ss_packet *, int side);
 void	 ss_tcp_anomaly(struct ss_engine *, struct ss_flow *,
