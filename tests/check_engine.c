@@ -637,6 +637,42 @@ START_TEST(test_halfopen_cap)
 }
 END_TEST
 
+/* An engine of max_flows flows writing conn (or Zeek) records into w. */
+static struct ss_engine *
+records_engine(uint32_t max_flows, bool tsv, struct ss_wbuf *w,
+    struct ss_sink *conn)
+{
+	struct ss_engine_config cfg;
+	struct ss_output_opts oo;
+	struct ss_engine *e;
+
+	ss_engine_config_defaults(&cfg);
+	cfg.max_flows = max_flows;
+	e = ss_engine_new(&cfg);
+	ck_assert_ptr_nonnull(e);
+	memset(&oo, 0, sizeof(oo));
+	ck_assert_int_eq(wbuf_init(w, -1, 4096), 0);
+	ck_assert_int_eq(ss_output_sink(tsv ? SS_FMT_ZEEK : SS_FMT_CONN, w,
+	    &oo, conn), 0);
+	ss_engine_add_sink(e, conn);
+	return e;
+}
+
+/* End records_engine()'s input and free it: the records written. */
+static char *
+records_end(struct ss_engine *e, struct ss_wbuf *w, struct ss_sink *conn)
+{
+	char *out;
+
+	ss_engine_finish(e);
+	out = strdup(wbuf_cstr(w));
+	ck_assert_ptr_nonnull(out);
+	ss_output_free(conn);
+	wbuf_free(w);
+	ss_engine_free(e);
+	return out;
+}
+
 /*
  * One frame of connection attempt <host>: 10.8.0.<host>:<30000 + host>
  * to 10.8.255.1:443, from the client or (c2s false) the server; odd hosts'
@@ -728,24 +764,13 @@ heads_packet(void *ctx, const struct ss_packet *p, const struct ss_flow *f,
 static char *
 heads_run(bool eager, bool tsv, uint64_t *heads)
 {
-	struct ss_engine_config cfg;
-	struct ss_output_opts oo;
 	struct ss_sink conn, sink;
 	struct ss_wbuf w;
 	struct ss_engine *e;
 	uint64_t t = 1700000000ULL * 1000000000ULL;
-	char *out;
 	int h;
 
-	ss_engine_config_defaults(&cfg);
-	cfg.max_flows = 64;
-	e = ss_engine_new(&cfg);
-	ck_assert_ptr_nonnull(e);
-	memset(&oo, 0, sizeof(oo));
-	ck_assert_int_eq(wbuf_init(&w, -1, 1 << 16), 0);
-	ck_assert_int_eq(ss_output_sink(tsv ? SS_FMT_ZEEK : SS_FMT_CONN, &w,
-	    &oo, &conn), 0);
-	ss_engine_add_sink(e, &conn);
+	e = records_engine(64, tsv, &w, &conn);
 	if (eager) {
 		memset(&sink, 0, sizeof(sink));
 		sink.packet = heads_packet;
@@ -764,14 +789,8 @@ heads_run(bool eager, bool tsv, uint64_t *heads)
 	heads_frame(e, t += 1000000, 37, true, "S", 99999, 0, 0);
 	heads_frame(e, t += 1000000, 41, true, "S", 41000, 0, 20);
 	heads_frame(e, t += 1000000, 38, true, "F", 38001, 0, 0);
-	ss_engine_finish(e);
-	*heads = e->heads;
-	out = strdup(wbuf_cstr(&w));
-	ck_assert_ptr_nonnull(out);
-	ss_output_free(&conn);
-	wbuf_free(&w);
-	ss_engine_free(e);
-	return out;
+	*heads = e->heads;	/* the end of input makes none */
+	return records_end(e, &w, &conn);
 }
 
 /* The same records, or the first line that differs. */
@@ -844,8 +863,6 @@ ahead_run(const uint8_t (*frames)[256], const size_t *len, size_t n,
     uint32_t max_flows, bool slots, int64_t uid_off, int *made,
     int64_t *off)
 {
-	struct ss_engine_config cfg;
-	struct ss_output_opts oo;
 	struct ss_slot_decoder d;
 	struct ss_pipe_slot s[16];
 	struct ss_uid_ahead ua[16];
@@ -853,18 +870,10 @@ ahead_run(const uint8_t (*frames)[256], const size_t *len, size_t n,
 	struct ss_wbuf w;
 	struct ss_engine *e;
 	uint64_t t = 1700000000ULL * 1000000000ULL;
-	char *out;
 	size_t i;
 
 	ck_assert_uint_le(n, 16);
-	ss_engine_config_defaults(&cfg);
-	cfg.max_flows = max_flows;
-	e = ss_engine_new(&cfg);
-	ck_assert_ptr_nonnull(e);
-	memset(&oo, 0, sizeof(oo));
-	ck_assert_int_eq(wbuf_init(&w, -1, 4096), 0);
-	ck_assert_int_eq(ss_output_sink(SS_FMT_CONN, &w, &oo, &conn), 0);
-	ss_engine_add_sink(e, &conn);
+	e = records_engine(max_flows, false, &w, &conn);
 	memset(&sink, 0, sizeof(sink));
 	sink.event = ahead_event;
 	sink.ctx = made;
@@ -885,13 +894,7 @@ ahead_run(const uint8_t (*frames)[256], const size_t *len, size_t n,
 	if (slots)
 		ss_engine_process_slots(e, s, ua, n);
 	*off = ss_engine_uid_offset(e);
-	ss_engine_finish(e);
-	out = strdup(wbuf_cstr(&w));
-	ck_assert_ptr_nonnull(out);
-	ss_output_free(&conn);
-	wbuf_free(&w);
-	ss_engine_free(e);
-	return out;
+	return records_end(e, &w, &conn);
 }
 
 /*
