@@ -26,6 +26,9 @@ struct conn_ctx {
 	uint8_t			 ts_len;	/* 0: none yet */
 	char			 ts_text[FMT_U64_MAX + 4];
 	const char		*uid;		/* the record's uid made ahead */
+	/* a lone SYN's stream number and IP bytes: see fmt_u64_memo() */
+	struct fmt_memo		 stream;
+	struct fmt_memo		 syn_bytes;
 };
 
 /*
@@ -101,8 +104,10 @@ has_duration(const struct ss_flow *f)
  * then has one shape (conn_state S0, history S, SYN-SENT and CLOSED, no
  * duration, anomaly or timing), the record of every SYN of a flood or a
  * scan, and is written from literals: only the times, addresses, ports,
- * IP bytes, stream number and end are filled in.  A verifying build
- * writes the record both ways and aborts on any difference.
+ * IP bytes, stream number and end are filled in, the IP bytes and the
+ * stream number from the last such record's text when they repeat or
+ * count up (fmt_u64_memo()).  A verifying build writes the record both
+ * ways and aborts on any difference.
  */
 static bool
 lone_syn(const struct ss_flow *f)
@@ -232,18 +237,18 @@ conn_json_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
 	p = FMT_LIT(p, "\",\"id.orig_h\":\"");
 	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 0));
 	p = FMT_LIT(p, "\",\"id.orig_p\":");
-	p = fmt_u64(p, ss_flow_port(f, 0));
+	p = fmt_u16(p, ss_flow_port(f, 0));
 	p = FMT_LIT(p, ",\"id.resp_h\":\"");
 	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 1));
 	p = FMT_LIT(p, "\",\"id.resp_p\":");
-	p = fmt_u64(p, ss_flow_port(f, 1));
+	p = fmt_u16(p, ss_flow_port(f, 1));
 	if (shaped) {
 		p = FMT_LIT(p, ",\"proto\":\"tcp\",\"conn_state\":\"S0\","
 		    "\"history\":\"S\",\"orig_pkts\":1,\"orig_ip_bytes\":");
-		p = fmt_u64(p, f->d[0].ip_bytes);
+		p = fmt_u64_memo(p, &c->syn_bytes, f->d[0].ip_bytes);
 		p = FMT_LIT(p, ",\"resp_pkts\":0,\"resp_ip_bytes\":0,"
 		    "\"stream\":");
-		p = fmt_u64(p, f->id);
+		p = fmt_u64_memo(p, &c->stream, f->id);
 		p = FMT_LIT(p, ",\"orig_state\":\"SYN-SENT\",\"resp_state\":"
 		    "\"CLOSED\",\"inferred\":false,\"anomalies\":[],"
 		    "\"anomaly_counts\":{}");
@@ -352,16 +357,16 @@ conn_tsv_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
 	*p++ = '\t';
 	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 0));
 	*p++ = '\t';
-	p = fmt_u64(p, ss_flow_port(f, 0));
+	p = fmt_u16(p, ss_flow_port(f, 0));
 	*p++ = '\t';
 	p = fmt_addr(p, f->key.family, ss_flow_addr(f, 1));
 	*p++ = '\t';
-	p = fmt_u64(p, ss_flow_port(f, 1));
+	p = fmt_u16(p, ss_flow_port(f, 1));
 	if (shaped) {
 		p = FMT_LIT(p, "\ttcp\t-\t-\t-\tS0\tS\t1\t");
-		p = fmt_u64(p, f->d[0].ip_bytes);
+		p = fmt_u64_memo(p, &c->syn_bytes, f->d[0].ip_bytes);
 		p = FMT_LIT(p, "\t0\t0\t");
-		p = fmt_u64(p, f->id);
+		p = fmt_u64_memo(p, &c->stream, f->id);
 		return FMT_LIT(p, "\tSYN-SENT\tCLOSED\tF\t(empty)");
 	}
 	*p++ = '\t';

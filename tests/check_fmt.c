@@ -317,6 +317,77 @@ START_TEST(test_u64_lengths)
 }
 END_TEST
 
+/* fmt_u16 on every value, within its room, nothing written before it. */
+START_TEST(test_u16_all)
+{
+	char want[8], got[1 + FMT_U16_ROOM + 1], *e;
+	uint32_t v;
+
+	for (v = 0; v <= UINT16_MAX; v++) {
+		memset(got, '#', sizeof(got));
+		e = fmt_u16(got + 1, (uint16_t)v);
+		ck_assert_int_eq(got[0], '#');
+		ck_assert_int_eq(got[1 + FMT_U16_ROOM], '#');
+		snprintf(want, sizeof(want), "%" PRIu32, v);
+		ck_assert_uint_eq((size_t)(e - (got + 1)), strlen(want));
+		*e = '\0';
+		ck_assert_str_eq(got + 1, want);
+	}
+}
+END_TEST
+
+/* One fmt_u64_memo() call against fmt_u64, and its room. */
+static void
+memo_check(struct fmt_memo *m, uint64_t v)
+{
+	char want[32], got[1 + FMT_MEMO_ROOM + 1], *e;
+
+	memset(got, '#', sizeof(got));
+	e = fmt_u64_memo(got + 1, m, v);
+	ck_assert_int_eq(got[0], '#');
+	ck_assert_int_eq(got[1 + FMT_MEMO_ROOM], '#');
+	*e = '\0';
+	*fmt_u64(want, v) = '\0';
+	ck_assert_str_eq(got + 1, want);
+}
+
+/*
+ * fmt_u64_memo: a count up across every carry (9 -> 10, 199 -> 200, 9999
+ * -> 10000), repeats, a step back, jumps, zero first and last, and the
+ * wrap from UINT64_MAX to 0.
+ */
+START_TEST(test_u64_memo)
+{
+	struct fmt_memo m;
+	uint64_t v, x = 0x9e3779b97f4a7c15ULL;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	memo_check(&m, 0);		/* a zeroed memo holds no text yet */
+	memo_check(&m, 0);
+	for (v = 1; v < 100100; v++) {
+		memo_check(&m, v);
+		if (v % 997 == 0)
+			memo_check(&m, v);	/* the same again */
+	}
+	memo_check(&m, 100098);		/* back */
+	memo_check(&m, 100099);
+	memo_check(&m, 999999999);
+	memo_check(&m, 1000000000);	/* one more, a digit more */
+	memo_check(&m, UINT64_MAX - 1);
+	memo_check(&m, UINT64_MAX);
+	memo_check(&m, 0);		/* "one more", wrapped */
+	memo_check(&m, 1);
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memo_check(&m, x >> (i % 64));
+		memo_check(&m, (x >> (i % 64)) + 1);
+	}
+}
+END_TEST
+
 /* The uid as first defined: two SipHashes of the bytes, digit by digit. */
 static void
 uid_reference(const struct ss_flow *f, char buf[SS_UID_LEN + 1])
@@ -601,6 +672,8 @@ make_fmt_suite(void)
 	tcase_add_test(tc, test_tcp_flags);
 	tcase_add_test(tc, test_json_writer);
 	tcase_add_test(tc, test_u64_lengths);
+	tcase_add_test(tc, test_u16_all);
+	tcase_add_test(tc, test_u64_memo);
 	tcase_add_test(tc, test_uid_stable);
 	tcase_add_test(tc, test_conn_record_room);
 	tcase_add_test(tc, test_packet_line_room);

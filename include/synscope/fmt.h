@@ -114,6 +114,29 @@ fmt_str(char *p, const char *s)
 
 /* An unsigned decimal. */
 char	*fmt_u64(char *p, uint64_t v);
+
+/*
+ * A number below 65536 (a port): the text and scratch after it, up to
+ * p + FMT_U16_ROOM, written in one store without a loop.
+ */
+#define FMT_U16_ROOM	8
+char	*fmt_u16(char *p, uint16_t v);
+
+/*
+ * A number that a stream of lines writes again and again: a record's
+ * stream number, one more than the last in a scan or a flood, or its IP
+ * bytes, the same for every SYN of a kind.  The last value's text is kept
+ * and copied whole, counted up in place when the value is one more.
+ * Writes the text and scratch after it, up to p + FMT_MEMO_ROOM.  Start
+ * from a zeroed memo.
+ */
+#define FMT_MEMO_ROOM	(FMT_U64_MAX + 4)
+struct fmt_memo {
+	uint64_t	 v;
+	uint8_t		 len;		/* 0: none yet */
+	char		 text[FMT_MEMO_ROOM];
+};
+char	*fmt_u64_memo(char *p, struct fmt_memo *m, uint64_t v);
 /* Seconds with six decimals, from nanoseconds. */
 char	*fmt_ts(char *p, uint64_t ns);
 /* The fraction of fmt_ts(): '.' and six digits of us (< 1000000). */
