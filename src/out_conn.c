@@ -21,10 +21,7 @@ struct conn_ctx {
 	bool			 tsv;
 	bool			 header_done;
 	uint64_t		 first_ns;	/* for #open */
-	/* the text of the last record's whole seconds (conn_ts) */
-	uint64_t		 ts_sec;
-	uint8_t			 ts_len;	/* 0: none yet */
-	char			 ts_text[FMT_U64_MAX + 4];
+	struct fmt_memo		 ts_sec;	/* see conn_ts() */
 	const char		*uid;		/* the record's uid made ahead */
 	/* a lone SYN's stream number and IP bytes: see fmt_u64_memo() */
 	struct fmt_memo		 stream;
@@ -34,20 +31,15 @@ struct conn_ctx {
 /*
  * A record's start time, as fmt_ts(): records come in time order, more
  * or less, so the text of the whole seconds is kept from one record to
- * the next and copied whole.
+ * the next (fmt_u64_memo()).
  */
 static char *
 conn_ts(struct conn_ctx *c, char *p, uint64_t ns)
 {
-	uint64_t sec = ns / 1000000000ULL;
 	char *e;
 
-	if (sec != c->ts_sec || c->ts_len == 0) {
-		c->ts_len = (uint8_t)(fmt_u64(c->ts_text, sec) - c->ts_text);
-		c->ts_sec = sec;
-	}
-	memcpy(p, c->ts_text, sizeof(c->ts_text));
-	e = fmt_us6(p + c->ts_len, (uint32_t)(ns % 1000000000ULL / 1000));
+	e = fmt_u64_memo(p, &c->ts_sec, ns / 1000000000ULL);
+	e = fmt_us6(e, (uint32_t)(ns % 1000000000ULL / 1000));
 #ifdef SS_VERIFY_PREDICTION
 	{
 		char want[FMT_TS_MAX];
