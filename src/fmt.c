@@ -188,19 +188,16 @@ fmt_u64_memo(char *p, struct fmt_memo *m, uint64_t v)
 	size_t n = m->len;
 	char last;
 
-	if (n != 0 && v != m->v) {
-		/* one more, and no carry out of the last digit */
-		if (v == m->v + 1 && v != 0 && m->text[n - 1] != '9') {
-			last = (char)(m->text[n - 1] + 1);
-			memcpy(p, m->text, sizeof(m->text));
-			p[n - 1] = last;
-			m->text[n - 1] = last;
-			m->v = v;
-			return p + n;
-		}
-		n = 0;
+	/* one more, and no carry out of the last digit */
+	if (n != 0 && v == m->v + 1 && v != 0 && m->text[n - 1] != '9') {
+		last = (char)(m->text[n - 1] + 1);
+		memcpy(p, m->text, sizeof(m->text));
+		p[n - 1] = last;
+		m->text[n - 1] = last;
+		m->v = v;
+		return p + n;
 	}
-	if (n == 0) {
+	if (n == 0 || v != m->v) {
 		n = (size_t)(fmt_u64(m->text, v) - m->text);
 		m->len = (uint8_t)n;
 		m->v = v;
