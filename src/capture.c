@@ -1562,6 +1562,7 @@ run_poll(struct ss_loop *l)
 	bool was_paused = true;
 	int nfd, timeout, n, cap_i = -1, key_i = -1;
 
+	ss_engine_keep_events(l->eng);	/* stepping to a state change */
 	if (l->tick_ms > 0)
 		next_tick = wall_ns();
 	while (!l->stop && !sig_term) {

@@ -113,8 +113,16 @@ ss_engine_add_sink(struct ss_engine *e, const struct ss_sink *s)
 		return -1;
 	e->sinks[e->nsinks++] = *s;
 	e->heads_ok = true;
-	for (i = 0; i < e->nsinks; i++)
+	/* a verifying build makes them always, to compare them */
+#ifdef SS_VERIFY_PREDICTION
+	e->pkt_events = true;
+#else
+	e->pkt_events = e->keep_events;
+#endif
+	for (i = 0; i < e->nsinks; i++) {
 		e->heads_ok = e->heads_ok && e->sinks[i].ends_only;
+		e->pkt_events = e->pkt_events || e->sinks[i].packet != NULL;
+	}
 	ss_flow_table_set_heads(e->ft, e->heads_ok);
 	return 0;
 }
@@ -123,8 +131,15 @@ ss_engine_add_sink(struct ss_engine *e, const struct ss_sink *s)
 void
 ss_engine_emit(struct ss_engine *e, const struct ss_event *ev)
 {
-	if (e->nevs < SS_MAX_PKT_EVENTS)
+	if (e->pkt_events && e->nevs < SS_MAX_PKT_EVENTS)
 		e->evs[e->nevs++] = *ev;
+}
+
+void
+ss_engine_keep_events(struct ss_engine *e)
+{
+	e->keep_events = true;
+	e->pkt_events = true;
 }
 
 /* Count a decoded frame in the run's statistics. */

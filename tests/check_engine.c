@@ -673,6 +673,74 @@ records_end(struct ss_engine *e, struct ss_wbuf *w, struct ss_sink *conn)
 	return out;
 }
 
+/* The state changes among the events of the engine's last frame. */
+static int
+state_events(const struct ss_engine *e)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < e->nevs; i++)
+		n += e->evs[i].type == SS_EV_STATE;
+	return n;
+}
+
+/*
+ * A frame's events are made only when someone reads them: a sink's
+ * packet(), or the caller, once it said so (ss_engine_keep_events, as the
+ * loop that steps to the next state change).  A verifying build makes
+ * them always, to compare the predicted paths' with the full ones'.  The
+ * records are the same either way.
+ */
+START_TEST(test_events_when_read)
+{
+	struct ss_engine *e;
+	struct ss_wbuf w;
+	struct ss_sink conn;
+	struct seen seen;
+	const uint64_t t0 = 1000000000000ULL;
+	char *quiet, *kept;
+	bool verify = false;
+
+#ifdef SS_VERIFY_PREDICTION
+	verify = true;
+#endif
+	/* connection records alone: no events */
+	e = records_engine(64, false, &w, &conn);
+	cap_frame(e, t0 + 1000, 1, "S");
+	ck_assert_uint_eq(e->nevs, verify ? 2 : 0);
+	cap_frame(e, t0 + 2000, 1, "R");
+	ck_assert_int_eq(state_events(e), verify ? 1 : 0);
+	quiet = records_end(e, &w, &conn);
+
+	/* ... and with the caller reading them */
+	e = records_engine(64, false, &w, &conn);
+	ss_engine_keep_events(e);
+	cap_frame(e, t0 + 1000, 1, "S");
+	ck_assert_uint_eq(e->nevs, 2);		/* new flow, SYN-SENT */
+	ck_assert_int_eq(e->evs[0].type, SS_EV_FLOW_NEW);
+	ck_assert_int_eq(state_events(e), 1);
+	cap_frame(e, t0 + 2000, 1, "R");
+	ck_assert_int_eq(state_events(e), 1);	/* CLOSED */
+	kept = records_end(e, &w, &conn);
+
+	/* the same record either way */
+	ck_assert_ptr_nonnull(strstr(quiet, "\"orig_state\":\"CLOSED\""));
+	ck_assert_str_eq(quiet, kept);
+	free(quiet);
+	free(kept);
+
+	/* a sink taking each frame's events gets them */
+	e = seen_engine(64, &seen);
+	cap_frame(e, t0 + 1000, 1, "S");
+	ck_assert_uint_eq(e->nevs, 2);
+	ck_assert_int_eq(seen.state_events, 1);
+	ck_assert_int_eq(seen.conns, 1);
+	ss_engine_finish(e);
+	ss_engine_free(e);
+}
+END_TEST
+
 /*
  * One frame of connection attempt <host>: 10.8.0.<host>:<30000 + host>
  * to 10.8.255.1:443, from the client or (c2s false) the server; odd hosts'
@@ -1246,6 +1314,7 @@ make_engine_suite(void)
 	tcase_add_loop_test(tc, test_scenario, 0, (int)NSCEN * 4);
 	tcase_add_test(tc, test_time_wait_expiry);
 	tcase_add_test(tc, test_halfopen_cap);
+	tcase_add_test(tc, test_events_when_read);
 	tcase_add_test(tc, test_syn_heads);
 	tcase_add_test(tc, test_uid_ahead);
 	tcase_add_test(tc, test_hash_memo);

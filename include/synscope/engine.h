@@ -168,9 +168,16 @@ struct ss_engine {
 	struct ss_stats		stats;
 	struct ss_sink		sinks[SS_MAX_SINKS];
 	size_t			nsinks;
-	/* events caused by the frame being processed */
+	/*
+	 * Events caused by the frame being processed, made only when they
+	 * are read: a sink takes each frame's (packet()), or the caller
+	 * looks at them (ss_engine_keep_events).  Flow ends and timer events
+	 * go to the sinks' event() either way.
+	 */
 	struct ss_event		evs[SS_MAX_PKT_EVENTS];
 	size_t			nevs;
+	bool			pkt_events;	/* evs are made */
+	bool			keep_events;	/* ... whatever the sinks */
 	uint64_t		now_ns;	/* packet clock */
 	/* frames decoded ahead (ss_engine_push) */
 	struct ss_pipe_slot	pipe[SS_PIPE_DEPTH];
@@ -258,17 +265,24 @@ void		 ss_engine_broadcast(struct ss_engine *, const struct ss_event *);
 void		 ss_engine_emit(struct ss_engine *, const struct ss_event *);
 
 /*
+ * Make each frame's events (evs, nevs) for a caller that reads them after
+ * ss_engine_frame(), whether or not a sink takes them.
+ */
+void		 ss_engine_keep_events(struct ss_engine *);
+
+/*
  * The next event of the current frame, zeroed, to be filled in place (an
  * event built elsewhere and copied in is read back whole right after its
  * fields were stored one by one, which the CPU cannot forward); NULL when
- * the frame has SS_MAX_PKT_EVENTS already, as ss_engine_emit drops them.
+ * the frame has SS_MAX_PKT_EVENTS already, as ss_engine_emit drops them,
+ * or when no one reads them (ss_engine.pkt_events).
  */
 static inline struct ss_event *
 ss_engine_event(struct ss_engine *e)
 {
 	struct ss_event *ev;
 
-	if (e->nevs >= SS_MAX_PKT_EVENTS)
+	if (!e->pkt_events || e->nevs >= SS_MAX_PKT_EVENTS)
 		return NULL;
 	ev = &e->evs[e->nevs++];
 	memset(ev, 0, sizeof(*ev));
