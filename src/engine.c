@@ -63,6 +63,24 @@ engine_flow_end(void *ctx, struct ss_flow *f)
 	ss_engine_broadcast(e, &ev);
 }
 
+/*
+ * Are each frame's events read: by a sink's packet(), or by the caller?
+ * A verifying build makes them always, to compare the predicted paths'
+ * with the full ones'.
+ */
+static void
+events_read(struct ss_engine *e)
+{
+	size_t i;
+
+	e->pkt_events = e->keep_events;
+	for (i = 0; i < e->nsinks; i++)
+		e->pkt_events = e->pkt_events || e->sinks[i].packet != NULL;
+#ifdef SS_VERIFY_PREDICTION
+	e->pkt_events = true;
+#endif
+}
+
 /* Create an engine. */
 struct ss_engine *
 ss_engine_new(const struct ss_engine_config *cfg)
@@ -90,6 +108,7 @@ ss_engine_new(const struct ss_engine_config *cfg)
 		return NULL;
 	}
 	ss_flow_table_set_end_cb(e->ft, engine_flow_end, e);
+	events_read(e);
 	return e;
 }
 
@@ -113,17 +132,10 @@ ss_engine_add_sink(struct ss_engine *e, const struct ss_sink *s)
 		return -1;
 	e->sinks[e->nsinks++] = *s;
 	e->heads_ok = true;
-	/* a verifying build makes them always, to compare them */
-#ifdef SS_VERIFY_PREDICTION
-	e->pkt_events = true;
-#else
-	e->pkt_events = e->keep_events;
-#endif
-	for (i = 0; i < e->nsinks; i++) {
+	for (i = 0; i < e->nsinks; i++)
 		e->heads_ok = e->heads_ok && e->sinks[i].ends_only;
-		e->pkt_events = e->pkt_events || e->sinks[i].packet != NULL;
-	}
 	ss_flow_table_set_heads(e->ft, e->heads_ok);
+	events_read(e);
 	return 0;
 }
 
@@ -139,7 +151,7 @@ void
 ss_engine_keep_events(struct ss_engine *e)
 {
 	e->keep_events = true;
-	e->pkt_events = true;
+	events_read(e);
 }
 
 /* Count a decoded frame in the run's statistics. */
