@@ -227,8 +227,8 @@ def targets(stats, floors, sfloors, md, view=None, rows=None,
     # normal traffic: real.pcap in the flood's own rounds, with the same
     # table, when it ran there; else real.pcap's section
     same = get(stats, 'synscope --max-flows 100000 -o conn', 'real.pcap')
-    if fl and (same or conn):
-        norm = same or conn
+    norm = same or conn
+    if fl and norm:
         ns_fl = fl['wall'] * 1e9 / fl['packets']
         ns_n = norm['wall'] * 1e9 / norm['packets']
         out.append('SYN flood, --max-flows 100000: peak RSS %.1f MiB '
@@ -269,7 +269,6 @@ def targets(stats, floors, sfloors, md, view=None, rows=None,
                                      own_fl / own_n if own_n > 0 else 0))
     else:
         out.append('SYN flood with --max-flows 100000: not measured')
-    norm = same or conn
     small = get(stats, 'synscope --max-flows 2000 -o conn', 'synflood.pcap')
     if fl and small:
         ns_fl = fl['wall'] * 1e9 / fl['packets']
