@@ -177,31 +177,14 @@ fmt_u16(char *p, uint16_t v)
 #endif
 }
 
-/*
- * The memo's text is copied out before its last digit is counted up, in
- * the copy and in the memo alike: a copy right after a byte store into
- * what it reads would wait for that store.
- */
+/* fmt_u64_memo() for a value the memo does not hold: its text anew. */
 char *
-fmt_u64_memo(char *p, struct fmt_memo *m, uint64_t v)
+fmt_u64_memo_new(char *p, struct fmt_memo *m, uint64_t v)
 {
-	size_t n = m->len;
-	char last;
+	size_t n = (size_t)(fmt_u64(m->text, v) - m->text);
 
-	/* one more, and no carry out of the last digit */
-	if (n != 0 && v == m->v + 1 && v != 0 && m->text[n - 1] != '9') {
-		last = (char)(m->text[n - 1] + 1);
-		memcpy(p, m->text, sizeof(m->text));
-		p[n - 1] = last;
-		m->text[n - 1] = last;
-		m->v = v;
-		return p + n;
-	}
-	if (n == 0 || v != m->v) {
-		n = (size_t)(fmt_u64(m->text, v) - m->text);
-		m->len = (uint8_t)n;
-		m->v = v;
-	}
+	m->len = (uint8_t)n;
+	m->v = v;
 	memcpy(p, m->text, sizeof(m->text));
 	return p + n;
 }

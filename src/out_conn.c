@@ -211,6 +211,35 @@ conn_json_tcp(char *p, const struct ss_flow *f)
 }
 
 /*
+ * A lone SYN's record ends with its end member and the closing brace, as
+ * one copy of 32 bytes (the text and scratch after it): the full writer
+ * quotes ss_flow_end_name(), and a verifying build compares the two.
+ */
+#define END_JSON(s)	{ ",\"end\":\"" s "\"}", \
+			    sizeof(",\"end\":\"" s "\"}") - 1 }
+static const struct {
+	char	 text[32];
+	uint8_t	 len;
+} end_json[] = {
+	[SS_END_NONE] = END_JSON("none"),
+	[SS_END_CLOSED] = END_JSON("closed"),
+	[SS_END_IDLE] = END_JSON("idle"),
+	[SS_END_EVICTED] = END_JSON("evicted"),
+	[SS_END_REUSED] = END_JSON("reused"),
+	[SS_END_EXIT] = END_JSON("end_of_input"),
+};
+#undef END_JSON
+
+static inline char *
+end_json_text(char *p, uint8_t end)
+{
+	if (end >= sizeof(end_json) / sizeof(end_json[0]))
+		end = SS_END_NONE;
+	memcpy(p, end_json[end].text, sizeof(end_json[end].text));
+	return p + end_json[end].len;
+}
+
+/*
  * One record as a JSON line.  Records are the bulk of the output when
  * flows are short (a scan, a SYN flood: one record per packet), so the
  * line is written through a cursor into room taken once; a lone SYN's
@@ -244,7 +273,7 @@ conn_json_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
 		p = FMT_LIT(p, ",\"orig_state\":\"SYN-SENT\",\"resp_state\":"
 		    "\"CLOSED\",\"inferred\":false,\"anomalies\":[],"
 		    "\"anomaly_counts\":{}");
-		goto end;
+		return end_json_text(p, f->end);
 	}
 	p = FMT_LIT(p, ",\"proto\":");
 	p = json_name(p, ss_proto_name(f->key.proto));
@@ -279,7 +308,6 @@ conn_json_line(struct conn_ctx *c, char *p, const struct ss_flow *f,
 		p = FMT_LIT(p, ",\"state\":");
 		p = json_name(p, ss_udp_state_name(f->u.udp.state));
 	}
-end:
 	p = FMT_LIT(p, ",\"end\":");
 	p = json_name(p, ss_flow_end_name(f->end));
 	*p++ = '}';
@@ -442,8 +470,10 @@ conn_write(struct conn_ctx *c, const struct ss_flow *f, conn_line_fn line)
 			    (size_t)(e - full));
 	}
 #endif
+	*q++ = '\n';
 	wbuf_commit(c->w, q);
-	wbuf_eol(c->w);
+	if (c->w->line_flush)
+		wbuf_flush(c->w);
 }
 
 /* Sink: flow ends become records. */

@@ -136,7 +136,35 @@ struct fmt_memo {
 	uint8_t		 len;		/* 0: none yet */
 	char		 text[FMT_MEMO_ROOM];
 };
-char	*fmt_u64_memo(char *p, struct fmt_memo *m, uint64_t v);
+char	*fmt_u64_memo_new(char *p, struct fmt_memo *m, uint64_t v);
+
+/*
+ * Inline, as a record's writer calls it for every record: the same value,
+ * or one more without a carry out of the last digit.  The text is copied
+ * out before its last digit is counted up, in the copy and in the memo
+ * alike: a copy right after a byte store into what it reads would wait
+ * for that store.
+ */
+static inline char *
+fmt_u64_memo(char *p, struct fmt_memo *m, uint64_t v)
+{
+	size_t n = m->len;
+	char last;
+
+	if (n != 0 && v == m->v) {
+		memcpy(p, m->text, sizeof(m->text));
+		return p + n;
+	}
+	if (n != 0 && v == m->v + 1 && v != 0 && m->text[n - 1] != '9') {
+		last = (char)(m->text[n - 1] + 1);
+		memcpy(p, m->text, sizeof(m->text));
+		p[n - 1] = last;
+		m->text[n - 1] = last;
+		m->v = v;
+		return p + n;
+	}
+	return fmt_u64_memo_new(p, m, v);
+}
 /* Seconds with six decimals, from nanoseconds. */
 char	*fmt_ts(char *p, uint64_t ns);
 /* The fraction of fmt_ts(): '.' and six digits of us (< 1000000). */
