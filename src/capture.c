@@ -1196,6 +1196,7 @@ rd_main(void *arg)
 				break;
 			}
 		}
+		ss_engine_decode_flush(&r->dec);
 		c->npkts = r->npkts;
 		if (r->stream)
 			rd_stream_fence();

@@ -492,9 +492,16 @@ number_syn(struct ss_slot_decoder *d, struct ss_pipe_slot *s,
 	s->syn_no = ++d->syn_no;
 	if (d->uid) {
 		ua->id = s->syn_no + (uint64_t)d->uid_off;
-		ss_uid_text(&s->key, ts_ns, ua->id, ua->text);
+		ss_uid_batch_add(&d->uids, &s->key, ts_ns, ua->id, ua->text);
 		s->ahead = SS_AHEAD_UID;
 	}
+}
+
+/* Make the uids the decoder has left to make. */
+void
+ss_engine_decode_flush(struct ss_slot_decoder *d)
+{
+	ss_uid_batch_run(&d->uids);
 }
 
 /*

@@ -1106,6 +1106,58 @@ uid_hashes(uint64_t w[7], uint64_t *h1, uint64_t *h2, bool vector)
 	*h2 = ss_siphash13_words(uid_key, w, 7, 0, 56);
 }
 
+#ifdef SS_UID_AVX512
+#define UID_ROUND4(v0, v1, v2, v3) do {					\
+	v0 = _mm512_add_epi64(v0, v1); v1 = _mm512_rol_epi64(v1, 13);	\
+	v1 = _mm512_xor_si512(v1, v0);					\
+	v0 = _mm512_shuffle_epi32(v0, (_MM_PERM_ENUM)0xb1);		\
+	v2 = _mm512_add_epi64(v2, v3); v3 = _mm512_rol_epi64(v3, 16);	\
+	v3 = _mm512_xor_si512(v3, v2);					\
+	v0 = _mm512_add_epi64(v0, v3); v3 = _mm512_rol_epi64(v3, 21);	\
+	v3 = _mm512_xor_si512(v3, v0);					\
+	v2 = _mm512_add_epi64(v2, v1); v1 = _mm512_rol_epi64(v1, 17);	\
+	v1 = _mm512_xor_si512(v1, v2);					\
+	v2 = _mm512_shuffle_epi32(v2, (_MM_PERM_ENUM)0xb1);		\
+} while (0)
+
+/*
+ * The two hashes of SS_UID_BATCH uids in one pass: lane 2j holds uid j's
+ * first SipHash-1-3 state, lane 2j + 1 its second, as uid_hashes_avx512()
+ * holds one uid's in two lanes.  A round's instructions are as many for
+ * four uids as for one, and its chain of dependent steps as long.
+ */
+__attribute__((target("avx512f")))
+static void
+uid_hashes4_avx512(const uint64_t m[7][2 * SS_UID_BATCH],
+    uint64_t h[2 * SS_UID_BATCH])
+{
+	__m512i v0, v1, v2, v3, w;
+	int i;
+
+	_Static_assert(SS_UID_BATCH == 4, "eight 64-bit lanes");
+	v0 = _mm512_set1_epi64((long long)(0x736f6d6570736575ULL ^ uid_key[0]));
+	v1 = _mm512_set1_epi64((long long)(0x646f72616e646f6dULL ^ uid_key[1]));
+	v2 = _mm512_set1_epi64((long long)(0x6c7967656e657261ULL ^ uid_key[0]));
+	v3 = _mm512_set1_epi64((long long)(0x7465646279746573ULL ^ uid_key[1]));
+	for (i = 0; i < 8; i++) {
+		if (i < 7)
+			w = _mm512_loadu_si512(m[i]);
+		else			/* the last block: the length, 56 */
+			w = _mm512_set1_epi64((long long)(56ULL << 56));
+		v3 = _mm512_xor_si512(v3, w);
+		UID_ROUND4(v0, v1, v2, v3);
+		v0 = _mm512_xor_si512(v0, w);
+	}
+	v2 = _mm512_xor_si512(v2, _mm512_set1_epi64(0xff));
+	UID_ROUND4(v0, v1, v2, v3);
+	UID_ROUND4(v0, v1, v2, v3);
+	UID_ROUND4(v0, v1, v2, v3);
+	v0 = _mm512_xor_si512(_mm512_xor_si512(v0, v1),
+	    _mm512_xor_si512(v2, v3));
+	_mm512_storeu_si512(h, v0);
+}
+#endif
+
 static const char uid_digits[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -1143,6 +1195,23 @@ uid_five(char *p, uint32_t x)
 }
 
 /*
+ * The uid's text from its two hashes: the low ten base-62 digits of h1
+ * and the low seven of h2, least significant first, in independent runs
+ * of five (or two) digits, each over 32 bits and two digits at a time.
+ */
+static inline void
+uid_digits62(char buf[SS_UID_LEN], uint64_t h1, uint64_t h2)
+{
+	const uint32_t p5 = 62u * 62 * 62 * 62 * 62;
+
+	buf[0] = 'C';
+	uid_five(buf + 1, (uint32_t)(h1 % p5));
+	uid_five(buf + 6, (uint32_t)(h1 / p5 % p5));
+	uid_five(buf + 11, (uint32_t)(h2 % p5));
+	memcpy(buf + 16, uid_pairs[h2 / p5 % (62 * 62)], 2);
+}
+
+/*
  * A uid in Zeek's form: "C" and 17 base-62 digits.  It is derived from
  * a flow's key, start time and number under a fixed key, so the same
  * capture always gives the same uids (Zeek's are random per run).
@@ -1151,7 +1220,6 @@ static inline void
 uid_text(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
     char buf[SS_UID_LEN], bool vector)
 {
-	const uint32_t p5 = 62u * 62 * 62 * 62 * 62;
 	uint64_t w[7], h1, h2;
 
 	/*
@@ -1167,16 +1235,7 @@ uid_text(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
 		w[i] = __builtin_bswap64(w[i]);
 #endif
 	uid_hashes(w, &h1, &h2, vector);
-	/*
-	 * The low ten base-62 digits of h1 and the low seven of h2, least
-	 * significant first: in independent runs of five (or two) digits,
-	 * each over 32 bits and two digits at a time.
-	 */
-	buf[0] = 'C';
-	uid_five(buf + 1, (uint32_t)(h1 % p5));
-	uid_five(buf + 6, (uint32_t)(h1 / p5 % p5));
-	uid_five(buf + 11, (uint32_t)(h2 % p5));
-	memcpy(buf + 16, uid_pairs[h2 / p5 % (62 * 62)], 2);
+	uid_digits62(buf, h1, h2);
 }
 
 void
@@ -1192,4 +1251,58 @@ ss_uid_text_hash(const struct ss_flow_key *k, uint64_t first_ns, uint64_t id,
     char buf[SS_UID_LEN], bool vector)
 {
 	uid_text(k, first_ns, id, buf, vector);
+}
+
+/* Can this CPU hash four uids at once? */
+static inline bool
+uid_batch_vector(void)
+{
+#ifdef SS_UID_AVX512
+	return __builtin_cpu_supports("avx512f");
+#else
+	return false;
+#endif
+}
+
+/* Queue a uid, its text for out (made at once without AVX-512). */
+void
+ss_uid_batch_add(struct ss_uid_batch *b, const struct ss_flow_key *k,
+    uint64_t first_ns, uint64_t id, char *out)
+{
+	uint64_t w[7];
+	unsigned j = b->n, i;
+
+	if (!uid_batch_vector()) {
+		uid_text(k, first_ns, id, out, false);
+		return;
+	}
+	memcpy(w, k, sizeof(*k));	/* x86: the words as SipHash reads */
+	w[5] = first_ns;
+	w[6] = id;
+	for (i = 0; i < 7; i++) {
+		b->m[i][2 * j] = w[i];
+		b->m[i][2 * j + 1] = w[i];
+	}
+	b->m[0][2 * j + 1] ^= 0x5a;	/* the second hash's first byte */
+	b->out[j] = out;
+	if (++b->n == SS_UID_BATCH)
+		ss_uid_batch_run(b);
+}
+
+/* Make the queued uids. */
+void
+ss_uid_batch_run(struct ss_uid_batch *b)
+{
+#ifdef SS_UID_AVX512
+	uint64_t h[2 * SS_UID_BATCH];
+	unsigned j;
+
+	if (b->n == 0)
+		return;
+	/* lanes not queued hash what they hold: their results are unused */
+	uid_hashes4_avx512((const uint64_t (*)[2 * SS_UID_BATCH])b->m, h);
+	for (j = 0; j < b->n; j++)
+		uid_digits62(b->out[j], h[2 * j], h[2 * j + 1]);
+#endif
+	b->n = 0;
 }

@@ -959,8 +959,10 @@ ahead_run(const uint8_t (*frames)[256], const size_t *len, size_t n,
 			ss_engine_frame(e, DLT_EN10MB, t, frames[i],
 			    (uint32_t)len[i], (uint32_t)len[i]);
 	}
-	if (slots)
+	if (slots) {
+		ss_engine_decode_flush(&d);
 		ss_engine_process_slots(e, s, ua, n);
+	}
 	*off = ss_engine_uid_offset(e);
 	return records_end(e, &w, &conn);
 }
@@ -1107,6 +1109,7 @@ START_TEST(test_hash_memo)
 		/* A both ways is one key; the port 81 one is not */
 		ck_assert_uint_eq(s[0].hash, s[2].hash);
 		ck_assert_uint_ne(s[0].hash, s[7].hash);
+		ss_engine_decode_flush(&d);
 		ss_engine_process_slots(e, s, ua, N);
 	}
 	ss_engine_finish(e);

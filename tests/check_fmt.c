@@ -463,6 +463,56 @@ START_TEST(test_uid_stable)
 }
 END_TEST
 
+/*
+ * Uids made in batches (four hashed at once with AVX-512) are the same
+ * uids: every batch size, each text written only to its own place, and
+ * none before the batch runs or fills.
+ */
+START_TEST(test_uid_batch)
+{
+	struct ss_uid_batch b;
+	struct ss_flow f[SS_UID_BATCH + 1];
+	char got[SS_UID_BATCH + 1][SS_UID_LEN + 1], want[SS_UID_LEN + 1];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	unsigned n, j, round;
+	size_t k;
+
+	memset(&b, 0, sizeof(b));
+	for (round = 0; round < 2000; round++) {
+		n = 1 + round % (SS_UID_BATCH + 1);	/* 1 .. BATCH + 1 */
+		memset(got, '#', sizeof(got));
+		for (j = 0; j < n; j++) {
+			memset(&f[j], 0, sizeof(f[j]));
+			for (k = 0; k < sizeof(f[j].key.lo.a); k++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				f[j].key.lo.a[k] = (uint8_t)x;
+				f[j].key.hi.a[k] = (uint8_t)(x >> 24);
+			}
+			f[j].key.lo_port = (uint16_t)(x >> 8);
+			f[j].key.hi_port = (uint16_t)(x >> 40);
+			f[j].key.proto = j % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+			f[j].key.family = (x & 1) ? 4 : 6;
+			f[j].first_ns = x * 0x2545f4914f6cdd1dULL;
+			f[j].id = x >> (round % 64);
+			ss_uid_batch_add(&b, &f[j].key, f[j].first_ns, f[j].id,
+			    got[j]);
+		}
+		ss_uid_batch_run(&b);
+		ck_assert_uint_eq(b.n, 0);
+		for (j = 0; j < n; j++) {
+			uid_reference(&f[j], want);
+			got[j][SS_UID_LEN] = '\0';
+			ck_assert_str_eq(got[j], want);
+		}
+		for (; j < SS_UID_BATCH + 1; j++)	/* untouched */
+			ck_assert_int_eq(got[j][0], '#');
+		ss_uid_batch_run(&b);			/* nothing queued */
+	}
+}
+END_TEST
+
 /* A TCP flow with every field at its longest. */
 static void
 longest_flow(struct ss_flow *f)
@@ -675,6 +725,7 @@ make_fmt_suite(void)
 	tcase_add_test(tc, test_u16_all);
 	tcase_add_test(tc, test_u64_memo);
 	tcase_add_test(tc, test_uid_stable);
+	tcase_add_test(tc, test_uid_batch);
 	tcase_add_test(tc, test_conn_record_room);
 	tcase_add_test(tc, test_packet_line_room);
 	tcase_add_test(tc, test_json_event_uids);

@@ -230,14 +230,21 @@ struct ss_slot_decoder {
 	uint32_t	syn_no;		/* bare SYNs numbered */
 	int64_t		uid_off;	/* ss_engine_uid_offset(), lately */
 	struct ss_key_memo memo;	/* the last key hashed */
+	struct ss_uid_batch uids;	/* uids to make: decode_flush */
 };
 void		 ss_engine_slot_decoder(const struct ss_engine *,
 		    struct ss_slot_decoder *);
-/* ua: the slot's place for a uid made ahead (may be NULL when !d->uid) */
+/*
+ * ua: the slot's place for a uid made ahead (may be NULL when !d->uid).
+ * Its text may be written later, by the next ss_engine_decode_flush(),
+ * which must come before the slots are processed.
+ */
 void		 ss_engine_decode_slot(struct ss_slot_decoder *,
 		    struct ss_pipe_slot *, struct ss_uid_ahead *ua,
 		    int linktype, uint64_t ts_ns, const uint8_t *data,
 		    uint32_t caplen, uint32_t wirelen);
+/* Make the uids the decoder has left to make (see ss_uid_batch). */
+void		 ss_engine_decode_flush(struct ss_slot_decoder *);
 /* ua: the slots' places for uids made ahead (ua[i] for s[i]), or NULL */
 void		 ss_engine_process_slots(struct ss_engine *,
 		    struct ss_pipe_slot *, const struct ss_uid_ahead *ua,

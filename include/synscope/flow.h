@@ -165,6 +165,25 @@ void		 ss_uid_text(const struct ss_flow_key *, uint64_t first_ns,
 void		 ss_uid_text_hash(const struct ss_flow_key *, uint64_t first_ns,
 		    uint64_t id, char buf[SS_UID_LEN], bool vector);
 
+/*
+ * Uids made several at a time: ss_uid_batch_add() queues one (its text
+ * is written to out later), ss_uid_batch_run() makes the queued ones, as
+ * add does itself when SS_UID_BATCH wait.  With AVX-512 the hashes of
+ * four uids take one pass, in the eight 64-bit lanes of a register;
+ * without it each is made when added.  The texts are ss_uid_text()'s.
+ */
+#define SS_UID_BATCH	4
+struct ss_uid_batch {
+	/* a pass's words: block i of uid j in lanes 2j and 2j + 1 */
+	_Alignas(64) uint64_t m[7][2 * SS_UID_BATCH];
+	char		*out[SS_UID_BATCH];
+	unsigned	 n;
+};
+void		 ss_uid_batch_add(struct ss_uid_batch *,
+		    const struct ss_flow_key *, uint64_t first_ns, uint64_t id,
+		    char *out);
+void		 ss_uid_batch_run(struct ss_uid_batch *);
+
 /* Which side of a flow sent a packet of it: 0 originator, 1 responder. */
 int		 ss_packet_side(const struct ss_flow *, const struct ss_packet *);
 

@@ -192,6 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				/* every other batch hashed by the engine */
 				if (!dec.hash)
 					ss_engine_hash_slots(e, slots, nslots);
+				ss_engine_decode_flush(&dec);
 				ss_engine_process_slots(e, slots, ua, nslots);
 				nslots = 0;
 				batches++;
@@ -210,6 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nslots > 0) {
 		if (!dec.hash)
 			ss_engine_hash_slots(e, slots, nslots);
+		ss_engine_decode_flush(&dec);
 		ss_engine_process_slots(e, slots, ua, nslots);
 	}
 	ss_engine_finish(e);
