@@ -958,12 +958,14 @@ read_error(struct ss_loop *l)
  * (300-800 ns on the benchmark's host, against some 90 ns per frame).
  */
 #define RD_AHEAD	8
+/* The lines of a batch's uids made ahead (rd_stream_uids) */
+#define RD_UA_LINES	(RD_BATCH * sizeof(struct ss_uid_ahead) / RD_LINE)
 
 struct rd_batch {
 	size_t			n;
 	bool			hashed;	/* the reader hashed the keys */
 	_Alignas(64) struct ss_pipe_slot slot[RD_BATCH]; /* whole lines */
-	struct ss_uid_ahead	ua[RD_BATCH];	/* uids made ahead */
+	_Alignas(64) struct ss_uid_ahead ua[RD_BATCH];	/* uids made ahead */
 };
 
 /*
@@ -988,6 +990,9 @@ struct reader {
 						   count once per batch */
 	bool			 stream;	/* slots streamed in (rd_stream) */
 	_Alignas(RD_LINE) struct ss_pipe_slot tmp;	/* ... decoded here */
+	/* ... and its uids made ahead here, the lines that hold one marked */
+	_Alignas(RD_LINE) struct ss_uid_ahead ua[RD_BATCH];
+	uint64_t		 ua_lines[RD_UA_LINES / 64];
 	/* written once per batch by one side, read by the other */
 	_Alignas(RD_LINE) _Atomic uint64_t produced;	/* batches handed over */
 	_Alignas(RD_LINE) _Atomic uint64_t consumed;	/* batches processed */
@@ -1086,6 +1091,57 @@ rd_stream(struct ss_pipe_slot *dst, const struct ss_pipe_slot *src)
 #endif
 }
 
+/*
+ * Streamed, a batch's uids made ahead are made in the reader's own array
+ * and their lines copied over once they are made (after the decoder's
+ * flush), with non-temporal stores as the slots: in a flood each bare
+ * SYN has one, and lines written in place would cross between the CPUs
+ * twice each, as the slots' did ("Uids streamed in" in
+ * doc/performance.md).  The tracking thread reads a uid made ahead only
+ * where its slot says so (SS_AHEAD_UID), so the lines not marked keep
+ * what they held.
+ */
+_Static_assert(RD_LINE % sizeof(struct ss_uid_ahead) == 0 &&
+    RD_UA_LINES % 64 == 0, "uids made ahead: whole lines, whole words");
+
+static inline void
+rd_mark_uid(struct reader *r, size_t i)
+{
+	size_t line = i * sizeof(r->ua[0]) / RD_LINE;
+
+	r->ua_lines[line / 64] |= 1ULL << (line % 64);
+}
+
+static void
+rd_stream_uids(struct reader *r, struct rd_batch *b)
+{
+	size_t w, line;
+	uint64_t m;
+
+	for (w = 0; w < RD_UA_LINES / 64; w++) {
+		for (m = r->ua_lines[w]; m != 0; m &= m - 1) {
+			line = w * 64 + (size_t)__builtin_ctzll(m);
+#if defined(__SSE2__)
+			{
+				const __m128i *s = (const __m128i *)(const void *)
+				    ((const char *)r->ua + line * RD_LINE);
+				__m128i *d = (__m128i *)(void *)
+				    ((char *)b->ua + line * RD_LINE);
+				size_t k;
+
+				for (k = 0; k < RD_LINE / sizeof(*s); k++)
+					_mm_stream_si128(d + k,
+					    _mm_load_si128(s + k));
+			}
+#else
+			memcpy((char *)b->ua + line * RD_LINE,
+			    (const char *)r->ua + line * RD_LINE, RD_LINE);
+#endif
+		}
+		r->ua_lines[w] = 0;
+	}
+}
+
 /* After streaming: the slots reach memory before the batch is handed on. */
 static inline void
 rd_stream_fence(void)
@@ -1116,10 +1172,13 @@ rd_frame(struct reader *r, const struct pcap_pkthdr *h, const u_char *data,
 		rd_prefetch_slot(&b->slot[i + RD_AHEAD]);
 	/* streamed: decoded into the reader's own slot, then copied over */
 	ss_engine_decode_slot(&r->dec, r->stream ? &r->tmp : &b->slot[i],
-	    &b->ua[i], c->linktype, ns, data, h->caplen,
-	    h->len > h->caplen ? h->len : h->caplen);
-	if (r->stream)
+	    r->stream ? &r->ua[i] : &b->ua[i], c->linktype, ns, data,
+	    h->caplen, h->len > h->caplen ? h->len : h->caplen);
+	if (r->stream) {
+		if (r->tmp.ahead == SS_AHEAD_UID)
+			rd_mark_uid(r, i);
 		rd_stream(&b->slot[i], &r->tmp);
+	}
 	r->npkts++;
 	r->pkt_ns = ns;
 	if (c->count != 0 && r->npkts >= c->count) {
@@ -1198,8 +1257,10 @@ rd_main(void *arg)
 		}
 		ss_engine_decode_flush(&r->dec);
 		c->npkts = r->npkts;
-		if (r->stream)
+		if (r->stream) {
+			rd_stream_uids(r, b);
 			rd_stream_fence();
+		}
 		atomic_fetch_add(&r->produced, 1);
 		rd_wake(r);
 	}

@@ -1210,10 +1210,12 @@ rings_slurp(FILE *fp, char **out, size_t *len)
 
 /*
  * Read path with threads (and ring) into JSON Lines and conn records;
- * returns the two, one after the other.
+ * returns the two, one after the other, and counts in *made the records
+ * whose uid was made ahead (each checked).
  */
 static char *
-rings_run(const char *path, int threads, unsigned ring, bool stream)
+rings_run(const char *path, int threads, unsigned ring, bool stream,
+    int *made)
 {
 	static const enum ss_format fmt[2] = { SS_FMT_JSON, SS_FMT_CONN };
 	struct ss_capture_opts co;
@@ -1221,7 +1223,7 @@ rings_run(const char *path, int threads, unsigned ring, bool stream)
 	struct ss_output_opts oo;
 	struct ss_capture *cap;
 	struct ss_engine *e;
-	struct ss_sink sink[2];
+	struct ss_sink sink[2], ahead;
 	struct ss_wbuf w[2];
 	struct ss_loop l;
 	char err[256], warn[256], *out = NULL;
@@ -1247,6 +1249,11 @@ rings_run(const char *path, int threads, unsigned ring, bool stream)
 		    0);
 		ck_assert_int_eq(ss_engine_add_sink(e, &sink[i]), 0);
 	}
+	memset(&ahead, 0, sizeof(ahead));
+	ahead.event = ahead_event;
+	ahead.ctx = made;
+	*made = 0;
+	ck_assert_int_eq(ss_engine_add_sink(e, &ahead), 0);
 	memset(&l, 0, sizeof(l));
 	l.cap = cap;
 	l.eng = e;
@@ -1280,13 +1287,14 @@ START_TEST(test_loop_rings)
 	char path[] = "/tmp/check-rings-XXXXXX";
 	char *one, *two;
 	size_t i;
-	int fd;
+	int fd, made;
 
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	rings_capture(path);
-	one = rings_run(path, 1, 0, false);
+	one = rings_run(path, 1, 0, false, &made);
+	ck_assert_int_eq(made, 0);	/* one thread makes none ahead */
 	ck_assert_ptr_nonnull(strstr(one, "\"packets\":82600,"));
 	ck_assert_ptr_nonnull(strstr(one, "\"reason\":\"evicted\""));
 	ck_assert_ptr_null(strstr(one, "\"evictions\":0,"));
@@ -1297,10 +1305,15 @@ START_TEST(test_loop_rings)
 	ck_assert_ptr_nonnull(strstr(one, "\"proto\":\"udp\""));
 	ck_assert_ptr_nonnull(strstr(one, "\"history\":\"Dd\""));
 	for (i = 0; i < 6; i++) {
-		two = rings_run(path, 2, rings[i / 2], i % 2 == 1);
+		two = rings_run(path, 2, rings[i / 2], i % 2 == 1, &made);
 		ck_assert_msg(strcmp(one, two) == 0, "two threads, a ring of "
 		    "%u, slots %s: the output differs", rings[i / 2],
 		    i % 2 == 1 ? "streamed" : "in place");
+		/* with the reader waiting, uids made ahead reach the records */
+		if (rings[i / 2] == 2)
+			ck_assert_msg(made > 0, "a ring of 2, slots %s: no uid "
+			    "made ahead was used", i % 2 == 1 ? "streamed" :
+			    "in place");
 		free(two);
 	}
 	unlink(path);
