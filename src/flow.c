@@ -1035,21 +1035,30 @@ static const uint64_t uid_key[2] = { 0x73796e73636f7065ULL,
 
 #ifdef SS_UID_AVX512
 /*
- * The uid's two SipHash-1-3 values at once, one in each 64-bit lane of
- * the state (with AVX-512's rotates a round is fourteen instructions for
- * both, where two scalar runs take twenty-eight): the same values as two
- * runs of ss_siphash13_words().
+ * A SipHash round in every 64-bit lane of v0..v3, with the intrinsics of
+ * one register width: P the prefix (_mm, _mm512), XOR its xor.  With
+ * AVX-512's rotates a round is fourteen instructions for all the lanes,
+ * where one scalar run takes fourteen for one.
  */
-#define UID_ROUND(v0, v1, v2, v3) do {					\
-	v0 = _mm_add_epi64(v0, v1); v1 = _mm_rol_epi64(v1, 13);		\
-	v1 = _mm_xor_si128(v1, v0); v0 = _mm_shuffle_epi32(v0, 0xb1);	\
-	v2 = _mm_add_epi64(v2, v3); v3 = _mm_rol_epi64(v3, 16);		\
-	v3 = _mm_xor_si128(v3, v2);					\
-	v0 = _mm_add_epi64(v0, v3); v3 = _mm_rol_epi64(v3, 21);		\
-	v3 = _mm_xor_si128(v3, v0);					\
-	v2 = _mm_add_epi64(v2, v1); v1 = _mm_rol_epi64(v1, 17);		\
-	v1 = _mm_xor_si128(v1, v2); v2 = _mm_shuffle_epi32(v2, 0xb1);	\
+#define UID_ROUND(P, XOR, v0, v1, v2, v3) do {				\
+	v0 = P##_add_epi64(v0, v1); v1 = P##_rol_epi64(v1, 13);		\
+	v1 = XOR(v1, v0); v0 = P##_shuffle_epi32(v0, (_MM_PERM_ENUM)0xb1); \
+	v2 = P##_add_epi64(v2, v3); v3 = P##_rol_epi64(v3, 16);		\
+	v3 = XOR(v3, v2);						\
+	v0 = P##_add_epi64(v0, v3); v3 = P##_rol_epi64(v3, 21);		\
+	v3 = XOR(v3, v0);						\
+	v2 = P##_add_epi64(v2, v1); v1 = P##_rol_epi64(v1, 17);		\
+	v1 = XOR(v1, v2); v2 = P##_shuffle_epi32(v2, (_MM_PERM_ENUM)0xb1); \
 } while (0)
+#define UID_ROUND2(v0, v1, v2, v3)	UID_ROUND(_mm, _mm_xor_si128, \
+					    v0, v1, v2, v3)
+#define UID_ROUND8(v0, v1, v2, v3)	UID_ROUND(_mm512, _mm512_xor_si512, \
+					    v0, v1, v2, v3)
+
+/*
+ * The uid's two SipHash-1-3 values at once, one in each 64-bit lane of
+ * the state: the same values as two runs of ss_siphash13_words().
+ */
 
 __attribute__((target("avx512f,avx512vl")))
 static void
@@ -1071,13 +1080,13 @@ uid_hashes_avx512(const uint64_t w[7], uint64_t *h1, uint64_t *h2)
 		else			/* the last block: the length, 56 */
 			m = _mm_set1_epi64x((long long)(56ULL << 56));
 		v3 = _mm_xor_si128(v3, m);
-		UID_ROUND(v0, v1, v2, v3);
+		UID_ROUND2(v0, v1, v2, v3);
 		v0 = _mm_xor_si128(v0, m);
 	}
 	v2 = _mm_xor_si128(v2, _mm_set1_epi64x(0xff));
-	UID_ROUND(v0, v1, v2, v3);
-	UID_ROUND(v0, v1, v2, v3);
-	UID_ROUND(v0, v1, v2, v3);
+	UID_ROUND2(v0, v1, v2, v3);
+	UID_ROUND2(v0, v1, v2, v3);
+	UID_ROUND2(v0, v1, v2, v3);
 	v0 = _mm_xor_si128(_mm_xor_si128(v0, v1), _mm_xor_si128(v2, v3));
 	*h1 = (uint64_t)_mm_cvtsi128_si64(v0);
 	*h2 = (uint64_t)_mm_extract_epi64(v0, 1);
@@ -1107,19 +1116,6 @@ uid_hashes(uint64_t w[7], uint64_t *h1, uint64_t *h2, bool vector)
 }
 
 #ifdef SS_UID_AVX512
-#define UID_ROUND4(v0, v1, v2, v3) do {					\
-	v0 = _mm512_add_epi64(v0, v1); v1 = _mm512_rol_epi64(v1, 13);	\
-	v1 = _mm512_xor_si512(v1, v0);					\
-	v0 = _mm512_shuffle_epi32(v0, (_MM_PERM_ENUM)0xb1);		\
-	v2 = _mm512_add_epi64(v2, v3); v3 = _mm512_rol_epi64(v3, 16);	\
-	v3 = _mm512_xor_si512(v3, v2);					\
-	v0 = _mm512_add_epi64(v0, v3); v3 = _mm512_rol_epi64(v3, 21);	\
-	v3 = _mm512_xor_si512(v3, v0);					\
-	v2 = _mm512_add_epi64(v2, v1); v1 = _mm512_rol_epi64(v1, 17);	\
-	v1 = _mm512_xor_si512(v1, v2);					\
-	v2 = _mm512_shuffle_epi32(v2, (_MM_PERM_ENUM)0xb1);		\
-} while (0)
-
 /*
  * The two hashes of SS_UID_BATCH uids in one pass: lane 2j holds uid j's
  * first SipHash-1-3 state, lane 2j + 1 its second, as uid_hashes_avx512()
@@ -1145,13 +1141,13 @@ uid_hashes4_avx512(const uint64_t m[7][2 * SS_UID_BATCH],
 		else			/* the last block: the length, 56 */
 			w = _mm512_set1_epi64((long long)(56ULL << 56));
 		v3 = _mm512_xor_si512(v3, w);
-		UID_ROUND4(v0, v1, v2, v3);
+		UID_ROUND8(v0, v1, v2, v3);
 		v0 = _mm512_xor_si512(v0, w);
 	}
 	v2 = _mm512_xor_si512(v2, _mm512_set1_epi64(0xff));
-	UID_ROUND4(v0, v1, v2, v3);
-	UID_ROUND4(v0, v1, v2, v3);
-	UID_ROUND4(v0, v1, v2, v3);
+	UID_ROUND8(v0, v1, v2, v3);
+	UID_ROUND8(v0, v1, v2, v3);
+	UID_ROUND8(v0, v1, v2, v3);
 	v0 = _mm512_xor_si512(_mm512_xor_si512(v0, v1),
 	    _mm512_xor_si512(v2, v3));
 	_mm512_storeu_si512(h, v0);
