@@ -1059,7 +1059,6 @@ static const uint64_t uid_key[2] = { 0x73796e73636f7065ULL,
  * The uid's two SipHash-1-3 values at once, one in each 64-bit lane of
  * the state: the same values as two runs of ss_siphash13_words().
  */
-
 __attribute__((target("avx512f,avx512vl")))
 static void
 uid_hashes_avx512(const uint64_t w[7], uint64_t *h1, uint64_t *h2)
