@@ -295,7 +295,7 @@ uid_made_ahead(struct ss_engine *e, const struct ss_pipe_slot *s,
     const struct ss_uid_ahead *ua, struct ss_flow *f)
 {
 	e->uid_off = (int64_t)(f->id - s->syn_no);
-	if (s->ahead == SS_AHEAD_UID && ua != NULL && ua->id == f->id) {
+	if (s->ahead == SS_AHEAD_UID && ua != NULL && s->uid_id == f->id) {
 		memcpy(ss_flow_uid_place(e->ft, f), ua->text, SS_UID_LEN);
 		f->uid_made = 1;
 	}
@@ -491,8 +491,9 @@ number_syn(struct ss_slot_decoder *d, struct ss_pipe_slot *s,
 	s->ahead = SS_AHEAD_NUMBERED;
 	s->syn_no = ++d->syn_no;
 	if (d->uid) {
-		ua->id = s->syn_no + (uint64_t)d->uid_off;
-		ss_uid_batch_add(&d->uids, &s->key, ts_ns, ua->id, ua->text);
+		s->uid_id = s->syn_no + (uint64_t)d->uid_off;
+		ss_uid_batch_add(&d->uids, &s->key, ts_ns, s->uid_id,
+		    ua->text);
 		s->ahead = SS_AHEAD_UID;
 	}
 }

@@ -123,12 +123,13 @@ struct ss_pipe_slot {
 	uint8_t			ahead;		/* enum ss_ahead */
 	uint32_t		syn_no;		/* a numbered SYN's number
 						   (modulo 2^32) */
-	/*
-	 * To a whole number of cache lines: a reader thread may copy its
-	 * slots in with non-temporal stores, which want whole lines.
-	 */
-	uint8_t			pad[8];
+	uint64_t		uid_id;		/* SS_AHEAD_UID: the stream
+						   number guessed */
 };
+/*
+ * A whole number of cache lines: a reader thread may copy its slots in
+ * with non-temporal stores, which want whole lines.
+ */
 _Static_assert(sizeof(struct ss_pipe_slot) == 256,
     "a slot is four whole cache lines");
 
@@ -145,13 +146,12 @@ enum ss_ahead {
  * decodes and, with time to spare (a SYN flood), guesses each one's
  * stream number from that and the difference the engine last saw
  * between the two, and makes the uid ahead, beside the slot.  The engine keeps it
- * only when the flow the SYN opens has the stream number guessed: a
- * wrong guess costs the reader the time it had to spare, and nothing
- * else.
+ * only when the flow the SYN opens has the stream number guessed, which
+ * the slot holds (uid_id): a wrong guess costs the reader the time it
+ * had to spare, and nothing else, not even a look at the uid's line.
  */
 struct ss_uid_ahead {
-	uint64_t		id;		/* the stream number guessed */
-	char			text[SS_UID_LEN];
+	_Alignas(32) char	text[SS_UID_LEN];
 };
 
 /* A bare SYN: a connection attempt (flow class SS_FC_TCP_HALFOPEN). */
