@@ -936,19 +936,27 @@ read_error(struct ss_loop *l)
  * cost per packet is held to within 1.5x real traffic's (see the
  * proposal "A deeper ring" in doc/performance.md).
  *
- * When the two CPUs are far apart (the probe's round trip SS_CPUS_NEAR_NS
- * or more) every slot line the tracking thread has read costs the reader
- * a trip to the other CPU when it writes the line again, and every line
- * the reader has written costs the tracking thread one when it reads it.
- * There the reader streams its slots in (rd_stream): it decodes a frame
- * into a slot of its own and copies it into the batch with non-temporal
- * stores, which take no line from the other CPU and leave none in the
- * reader's caches, so the tracking thread reads them from memory, which
- * is nearer than the other CPU ("Far apart" in doc/performance.md).
- * With the CPUs near, the other CPU's caches are nearer than memory, and
- * the slots are written in place.
+ * When the two CPUs are far apart every slot line the tracking thread
+ * has read costs the reader a trip to the other CPU when it writes the
+ * line again, and every line the reader has written costs the tracking
+ * thread one when it reads it.  So the reader streams its slots in
+ * (rd_stream): it decodes a frame into a slot of its own and copies it
+ * into the batch with non-temporal stores, which take no line from the
+ * other CPU and leave none in the reader's caches, and the tracking
+ * thread reads them from memory ("Far apart" in doc/performance.md).
+ * With the CPUs near that costs 0-2% against writing the slots in
+ * place; written in place when the CPUs are far apart, or move apart
+ * during the run (virtual CPUs do, within seconds), a run takes twice
+ * as long.  So the slots are streamed in wherever there are such stores
+ * (RD_STREAMS), and written in place only elsewhere ("Always streamed"
+ * in doc/performance.md).
  */
 #define RD_BATCH	512	/* frames per batch */
+#if defined(__SSE2__)
+#define RD_STREAMS	true	/* non-temporal stores: rd_stream */
+#else
+#define RD_STREAMS	false	/* rd_stream would be a plain copy */
+#endif
 #define RD_RING		32	/* batches in flight */
 #define RD_SPIN		4000	/* polls before sleeping */
 /*
@@ -1499,24 +1507,19 @@ out:
 /*
  * With two threads: how deep the ring between them is, and whether the
  * reader streams its slots in.  l->ring and l->stream when a ring is
- * given; else a ring of RD_RING, and with threads_auto, the probe's
- * choice: one thread (0) when the other CPU does not answer in time,
- * the slots streamed in when it answers slowly (the CPUs far apart).
+ * given (tests); else a ring of RD_RING, the slots streamed in where
+ * they can be (RD_STREAMS), and with threads_auto one thread (0) when
+ * the probe's other thread gets no CPU in time.
  */
 static unsigned
 handoff(const struct ss_loop *l, bool *stream)
 {
-	uint64_t rtt;
-
 	*stream = l->stream;
 	if (l->ring != 0)
 		return l->ring;
-	if (!l->threads_auto)
-		return RD_RING;
-	rtt = ss_cpu_round_trip_ns();
-	if (rtt == UINT64_MAX)
+	*stream = RD_STREAMS;
+	if (l->threads_auto && ss_cpu_round_trip_ns() == UINT64_MAX)
 		return 0;
-	*stream = rtt >= SS_CPUS_NEAR_NS;
 	return RD_RING;
 }
 

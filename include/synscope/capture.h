@@ -100,13 +100,11 @@ struct ss_loop {
 	bool		 threads_auto;	/* 2 unless the probe finds no other
 					   CPU free (ss_cpu_round_trip_ns()) */
 	unsigned	 ring;		/* with 2: batches in flight between
-					   the threads; 0: 32, and with
-					   threads_auto the probe decides
-					   whether the slots are streamed */
+					   the threads; 0: 32, the slots
+					   streamed in where they can be */
 	bool		 stream;	/* with ring set: the reader streams
-					   its slots in (non-temporal stores),
-					   as when the CPUs are
-					   SS_CPUS_NEAR_NS or more apart */
+					   its slots in (non-temporal
+					   stores), or writes them in place */
 	bool		 eof;		/* input is finished */
 	/* status after the run */
 	int		 status;	/* enum ss_exit */
@@ -127,10 +125,8 @@ bool		 ss_winch_pending(void);
  * nanoseconds (the median of five runs of 200 exchanges); UINT64_MAX when
  * the other thread did not start within 100 ms or the exchanges did not
  * end within 20 ms of its start (it got no CPU, or too little: one thread
- * reads and tracks then).  From SS_CPUS_NEAR_NS on the reader thread
- * streams its slots in (non-temporal stores, through memory).
+ * reads and tracks then).
  */
-#define SS_CPUS_NEAR_NS	400
 uint64_t	 ss_cpu_round_trip_ns(void);
 /*
  * If the calling thread runs on CPU cpu, move it to another CPU of its

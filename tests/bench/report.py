@@ -14,8 +14,8 @@ the SYN flood's cost per packet against real.pcap's in the same rounds
 
 With --corelat, the cross-core round trip measured before each round
 (group, round, ns), the -o conn target is also given for the rounds with
-the CPUs near (under 400 ns, where synscope's own probe draws the line)
-and far apart.
+the CPUs near (under 400 ns, where synscope's own probe drew the line
+until it streamed its slots in always) and far apart.
 
 Usage: report.py RESULTS.tsv [--markdown] [--view VIEW.tsv]
                  [--corelat CORELAT.tsv]
@@ -147,7 +147,7 @@ def get(stats, label, cap):
     return None
 
 
-NEAR_NS = 400    # SS_CPUS_NEAR_NS in include/synscope/capture.h
+NEAR_NS = 400    # near or far apart: "Far apart" in doc/performance.md
 
 
 def by_state(rows, corelat, label, cap):
