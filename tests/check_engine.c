@@ -1276,8 +1276,8 @@ rings_run(const char *path, int threads, unsigned ring, bool stream,
 
 /*
  * Two threads give what one gives through rings of every depth, the
- * slots written in place or streamed in (as when the CPUs are far
- * apart): the usual ring (32 batches of 512 frames), one the file wraps
+ * slots streamed in (as on x86) or written in place (elsewhere): the
+ * usual ring (32 batches of 512 frames), one the file wraps
  * four times over (8), and one of 2 batches (the reader waits on almost
  * every batch, and hashes and makes uids ahead whenever one waits).
  */
